@@ -1,0 +1,1 @@
+"""cardsvc: the central stored-value ledger service."""

@@ -1,0 +1,1 @@
+"""keys: key management (keystores, diversification, terminal and QR signing keys)."""

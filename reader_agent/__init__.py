@@ -1,0 +1,1 @@
+"""reader_agent: the terminal-side agent next to the card reader."""

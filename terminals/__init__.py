@@ -1,0 +1,1 @@
+"""terminals: the front-ends people touch (counter POS, kiosk, gate)."""

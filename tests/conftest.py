@@ -1,0 +1,43 @@
+"""Shared fixtures: access to the real servers scripts/test.sh starts.
+
+When CARDSVC_REQUIRE_SERVERS=1 (the test command sets it) a missing server is a failure;
+otherwise (a developer running one file by hand) the tests that need it are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def need_server(what: str, available: bool) -> None:
+    """Skip, or fail under the test command, when a real server the test needs is absent."""
+    if available:
+        return
+    message = f"{what} is not available; scripts/test.sh starts it"
+    if os.environ.get("CARDSVC_REQUIRE_SERVERS") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """URL of the PostgreSQL server started for this test run."""
+    url = os.environ.get("CARDSVC_TEST_PG_URL", "")
+    need_server("PostgreSQL (CARDSVC_TEST_PG_URL)", bool(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def pcscd_available() -> None:
+    """The real pcscd with the vpcd virtual reader driver."""
+    need_server("pcscd", os.environ.get("CARDSVC_PCSCD") == "1")
+
+
+@pytest.fixture(scope="session")
+def pkcs11_module() -> str:
+    """Path of the SoftHSM2 PKCS#11 module, with SOFTHSM2_CONF pointing at a fresh token dir."""
+    path = os.environ.get("CARDSVC_PKCS11_MODULE", "")
+    need_server("SoftHSM2 (CARDSVC_PKCS11_MODULE)", bool(path) and bool(os.environ.get("SOFTHSM2_CONF")))
+    return path
