@@ -1,0 +1,38 @@
+"""Ledger account names.
+
+Every posting moves value between two kinds of account:
+- instrument accounts ("i:<instrument id>"): the customer's value, a liability of the scheme;
+- the other side: a store's cash drawer ("cash:<store>") when value is sold for money, a store's
+  settlement account ("settle:<store>") when value is spent there (store-to-store clearing),
+  a program's promotion expense ("promo:<program>") when value is given away, and a program's
+  breakage income ("breakage:<program>") when value expires unused.
+
+Posting amounts are signed with liabilities positive: an instrument account's balance is the sum
+of its postings and is never negative. The postings of one transaction sum to zero per unit.
+"""
+
+from __future__ import annotations
+
+
+def instrument_account(instrument_id: str) -> str:
+    return "i:" + instrument_id
+
+
+def cash_account(store: str) -> str:
+    return "cash:" + store
+
+
+def settlement_account(store: str) -> str:
+    return "settle:" + store
+
+
+def promotion_account(program: str) -> str:
+    return "promo:" + program
+
+
+def breakage_account(program: str) -> str:
+    return "breakage:" + program
+
+
+def is_instrument_account(account: str) -> bool:
+    return account.startswith("i:")

@@ -1,0 +1,127 @@
+"""`apply`: the ledger state machine. A batch in, one result per transaction and postings out.
+
+Exactly once: every transaction id is recorded with its first result. Resending the same
+transaction returns `exists` (if it succeeded) or its first failure code; the same id with other
+content is refused with `exists_with_different_fields` and changes nothing.
+
+Linked chains: a transaction with `linked=True` is chained with the next one; the chain ends at
+the first transaction without the flag. If any member fails, none take effect: the failing one
+keeps its code, the others get `linked_event_failed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cardsvc.core.amounts import BATCH_MAX
+from cardsvc.core.codes import ResultCode as R
+from cardsvc.core.context import Ctx
+from cardsvc.core.model import Posting, Result, Transaction, TxRecord
+from cardsvc.core.ops import HANDLERS
+from cardsvc.core.state import LedgerState, Policy
+
+_CHAIN_OK = (R.OK, R.EXISTS)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    results: list[Result]
+    postings: list[Posting]
+
+
+def apply(
+    state: LedgerState,
+    batch: Sequence[Transaction],
+    now: int,
+    policy: Policy = Policy(),
+) -> BatchOutcome:
+    """Apply a batch in order. Business outcomes are result codes; an exception is a bug."""
+    assert len(batch) <= BATCH_MAX, "batches are bounded"
+    ctx = Ctx(state, now, policy)
+    results: list[Result] = []
+    i, n = 0, len(batch)
+    while i < n:
+        tx = batch[i]
+        if tx.linked:
+            i = _apply_chain(ctx, batch, i, results)
+        else:
+            results.append(_apply_one(ctx, tx))
+            i += 1
+    assert len(results) == n
+    return BatchOutcome(results, ctx.postings)
+
+
+def _apply_one(ctx: Ctx, tx: Transaction) -> Result:
+    seen = ctx.state.records.get(tx.id)
+    if seen is not None:
+        return _resent(seen, tx)
+    ctx.balance_after = None
+    mark = len(ctx.postings)
+    code = HANDLERS[tx.op](ctx, tx)
+    assert code is R.OK or len(ctx.postings) == mark, "a failed transaction posts nothing"
+    postings = tuple(ctx.postings[mark:]) if len(ctx.postings) > mark else ()
+    _assert_balanced(postings)
+    ctx.state.add_record(TxRecord(tx, code, ctx.balance_after, ctx.now, postings))
+    return Result(code, ctx.balance_after)
+
+
+def _resent(seen: TxRecord, tx: Transaction) -> Result:
+    if seen.tx != tx:
+        return Result(R.EXISTS_WITH_DIFFERENT_FIELDS)
+    if seen.code is R.OK:
+        return Result(R.EXISTS, seen.balance_after)
+    return Result(seen.code, seen.balance_after)
+
+
+def _chain_end(batch: Sequence[Transaction], start: int) -> int | None:
+    """Index one past the chain starting at `start`, or None if the batch ends inside it."""
+    for j in range(start, len(batch)):
+        if not batch[j].linked:
+            return j + 1
+    return None
+
+
+def _apply_chain(ctx: Ctx, batch: Sequence[Transaction], start: int, out: list[Result]) -> int:
+    end = _chain_end(batch, start)
+    if end is None:
+        # A chain the terminal never closed is malformed: nothing applied, nothing recorded,
+        # so the terminal can fix and resend it.
+        out.extend(Result(R.LINKED_CHAIN_OPEN) for _ in range(start, len(batch)))
+        return len(batch)
+    members = batch[start:end]
+    mark = len(ctx.postings)
+    ctx.state.begin_chain()
+    results = [_apply_one(ctx, tx) for tx in members]
+    failed = next((k for k, r in enumerate(results) if r.code not in _CHAIN_OK), None)
+    ctx.state.end_chain(commit=failed is None)
+    if failed is None:
+        out.extend(results)
+        return end
+    del ctx.postings[mark:]
+    out.extend(_fail_chain(ctx, members, results, failed))
+    return end
+
+
+def _fail_chain(
+    ctx: Ctx, members: Sequence[Transaction], results: list[Result], failed: int
+) -> list[Result]:
+    """Record the chain's new members with the failure; resent members keep their first result."""
+    final: list[Result] = []
+    for k, (tx, first) in enumerate(zip(members, results, strict=True)):
+        seen = ctx.state.records.get(tx.id)
+        if seen is not None:  # recorded before this chain (or earlier in it): a resend
+            final.append(_resent(seen, tx))
+            continue
+        code = first.code if k == failed else R.LINKED_EVENT_FAILED
+        ctx.state.add_record(TxRecord(tx, code, None, ctx.now))
+        final.append(Result(code))
+    return final
+
+
+def _assert_balanced(postings: tuple[Posting, ...]) -> None:
+    if postings:
+        totals: dict[str, int] = {}
+        for p in postings:
+            totals[p.unit] = totals.get(p.unit, 0) + p.amount
+        assert not any(totals.values()), "postings of a transaction sum to zero per unit"

@@ -1,0 +1,148 @@
+"""The ledger's data: instruments, transactions, postings and the records kept per transaction.
+
+Plain slotted dataclasses, no behaviour beyond derived values: the rules live in `ops.py`.
+Times are int epoch seconds, passed in by the caller; the core never reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+from cardsvc.core.amounts import Unit
+from cardsvc.core.codes import ResultCode
+
+
+class InstrumentKind(StrEnum):
+    PREPAID = "prepaid"  # reloadable purse
+    GIFT = "gift"  # sold once, partial spend, optionally reloadable
+    VOUCHER = "voucher"  # fixed value or discount, limited uses, validity window
+    ETICKET = "eticket"  # a right to enter: entries allowed, anti-passback
+    MEMBER = "member"  # loyalty points
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+    EXPIRED = "expired"  # remaining value moved to breakage
+
+
+class Op(StrEnum):
+    ISSUE = "issue"
+    TOP_UP = "top_up"
+    REDEEM = "redeem"
+    REFUND = "refund"
+    VOID = "void"
+    TRANSFER = "transfer"
+    HOLD = "hold"
+    CAPTURE = "capture"
+    RELEASE = "release"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    EXPIRE = "expire"
+
+
+class Funding(StrEnum):
+    """Who pays for value loaded onto an instrument."""
+
+    CASH = "cash"  # the customer paid the store
+    PROMOTION = "promotion"  # the program gives it away (promotion expense)
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentSpec:
+    """What an issue transaction creates. Copied into the instrument at issue."""
+
+    kind: InstrumentKind
+    unit: Unit
+    program: str
+    valid_from: int | None = None
+    valid_until: int | None = None
+    reloadable: bool = False
+    partial: bool = True  # may be spent in parts; otherwise a redemption uses it up
+    max_balance: int = 10_000_000
+    uses: int | None = None  # redemptions/entries allowed; None = unlimited
+    discount_bp: int = 0  # discount vouchers: basis points of the purchase (no stored value)
+    discount_cap: int = 0  # discount vouchers: most a single redemption may take off
+    min_spend: int = 0  # vouchers: the purchase amount below which they do not apply
+    passback_s: int = 0  # e-tickets: no re-entry within this many seconds
+    accepted_stores: frozenset[str] = frozenset()  # empty: accepted everywhere
+
+
+@dataclass(slots=True)
+class Hold:
+    id: str  # the id of the hold transaction
+    amount: int
+    expires_at: int
+
+
+@dataclass(slots=True)
+class Instrument:
+    id: str
+    spec: InstrumentSpec
+    balance: int
+    status: Status = Status.ACTIVE
+    uses_left: int | None = None
+    last_used_at: int | None = None
+    issued_at: int = 0
+    holds: dict[str, Hold] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> Unit:
+        return self.spec.unit
+
+    def held(self, now: int) -> int:
+        """Value reserved by holds that have not expired at `now`."""
+        return sum(h.amount for h in self.holds.values() if h.expires_at > now)
+
+    def available(self, now: int) -> int:
+        if not self.holds:
+            return self.balance
+        return self.balance - self.held(now)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One operation, named by an id the terminal chose before it first sent it."""
+
+    id: str
+    op: Op
+    instrument: str
+    amount: int = 0
+    store: str = ""
+    terminal: str = ""
+    ref: str | None = None  # refund/void: the earlier transaction; capture/release: the hold
+    counterparty: str | None = None  # transfer: the destination instrument
+    purchase_amount: int = 0  # vouchers: the basket the voucher applies to
+    expires_at: int = 0  # hold: when the reservation lapses
+    funding: Funding = Funding.CASH
+    spec: InstrumentSpec | None = None  # issue only
+    linked: bool = False  # chained with the next transaction: all or nothing
+
+
+class Posting(NamedTuple):
+    """A movement on one account; liabilities positive. A transaction's postings sum to zero."""
+
+    tx_id: str
+    account: str
+    unit: Unit
+    amount: int
+
+
+@dataclass(slots=True)
+class TxRecord:
+    """What the ledger remembers of every transaction it has seen (exactly-once, refund, void)."""
+
+    tx: Transaction
+    code: ResultCode
+    balance_after: int | None
+    at: int
+    postings: tuple[Posting, ...] = ()
+    refunded: int = 0  # redemptions and captures: how much has been refunded against it
+    voided: bool = False
+
+
+class Result(NamedTuple):
+    code: ResultCode
+    balance_after: int | None = None  # the instrument's balance after this transaction

@@ -1,0 +1,294 @@
+"""The operations: one handler per Op, each returning a ResultCode.
+
+Handlers check everything first and change state only once every check has passed, so a
+failed transaction leaves nothing behind (chains roll back through LedgerState's undo log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cardsvc.core import accounts
+from cardsvc.core.checks import carries_value, positive_amount, reloadable, usable, valid_spec
+from cardsvc.core.codes import ResultCode as R
+from cardsvc.core.context import Ctx
+from cardsvc.core.model import (
+    Funding,
+    Hold,
+    Instrument,
+    InstrumentKind,
+    Op,
+    Status,
+    Transaction,
+)
+from cardsvc.core.reversal import refund, void
+
+Handler = Callable[[Ctx, Transaction], R]
+
+
+def _funding_account(tx: Transaction, program: str) -> str:
+    if tx.funding is Funding.PROMOTION:
+        return accounts.promotion_account(program)
+    return accounts.cash_account(tx.store)
+
+
+def issue(ctx: Ctx, tx: Transaction) -> R:
+    spec = tx.spec
+    if spec is None or not valid_spec(spec):
+        return R.INVALID_SPEC
+    if tx.instrument in ctx.state.instruments:
+        return R.INSTRUMENT_EXISTS
+    if type(tx.amount) is not int or tx.amount < 0:
+        return R.INVALID_AMOUNT
+    if tx.amount and not carries_value(spec):
+        return R.INVALID_AMOUNT
+    if tx.amount > spec.max_balance:
+        return R.LIMIT_EXCEEDED
+    inst = Instrument(tx.instrument, spec, 0, uses_left=spec.uses, issued_at=ctx.now)
+    ctx.state.add_instrument(inst)
+    if tx.amount:
+        ctx.credit(tx.id, inst, _funding_account(tx, spec.program), tx.amount)
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def top_up(ctx: Ctx, tx: Transaction) -> R:
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
+    if bad:
+        return bad
+    if not reloadable(inst.spec):
+        return R.NOT_RELOADABLE
+    if inst.balance + tx.amount > inst.spec.max_balance:
+        return R.LIMIT_EXCEEDED
+    ctx.credit(tx.id, inst, _funding_account(tx, inst.spec.program), tx.amount)
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def redeem(ctx: Ctx, tx: Transaction) -> R:
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    bad = usable(inst.status, inst.spec, tx, ctx.now)
+    if bad:
+        return bad
+    if inst.uses_left == 0:
+        return R.ALREADY_REDEEMED
+    spec = inst.spec
+    if spec.kind is InstrumentKind.ETICKET:
+        return _enter(ctx, tx, inst)
+    if tx.purchase_amount < spec.min_spend:
+        return R.MIN_SPEND_NOT_MET
+    if spec.discount_bp:
+        return _redeem_discount(ctx, tx, inst)
+    return _redeem_value(ctx, tx, inst)
+
+
+def _use(ctx: Ctx, inst: Instrument) -> None:
+    ctx.state.touch_instrument(inst)
+    if inst.uses_left is not None:
+        inst.uses_left -= 1
+    inst.last_used_at = ctx.now
+
+
+def _enter(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
+    """An e-ticket entry: no value moves, an entry is used; anti-passback applies."""
+    if tx.amount != 0:
+        return R.INVALID_AMOUNT
+    last = inst.last_used_at
+    if last is not None and ctx.now < last + inst.spec.passback_s:
+        return R.PASSBACK
+    _use(ctx, inst)
+    ctx.balance_after = inst.uses_left
+    return R.OK
+
+
+def _redeem_discount(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
+    """A discount voucher: the program pays the store the discount (promotion expense)."""
+    bad = positive_amount(tx.amount)
+    if bad:
+        return bad
+    spec = inst.spec
+    allowed = tx.purchase_amount * spec.discount_bp // 10_000
+    if spec.discount_cap:
+        allowed = min(allowed, spec.discount_cap)
+    if tx.amount > allowed:
+        return R.LIMIT_EXCEEDED
+    _use(ctx, inst)
+    promo, settle = accounts.promotion_account(spec.program), accounts.settlement_account(tx.store)
+    ctx.pair(tx.id, inst.unit, settle, promo, tx.amount)
+    ctx.balance_after = 0
+    return R.OK
+
+
+def _redeem_value(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
+    bad = positive_amount(tx.amount)
+    if bad:
+        return bad
+    if inst.available(ctx.now) < tx.amount:
+        return R.INSUFFICIENT_FUNDS
+    ctx.debit(tx.id, inst, accounts.settlement_account(tx.store), tx.amount)
+    if not inst.spec.partial and inst.balance:
+        # Single-spend value (e.g. a fixed voucher): what the basket did not use is forfeited.
+        ctx.debit(tx.id, inst, accounts.breakage_account(inst.spec.program), inst.balance)
+    if inst.uses_left is not None or not inst.spec.partial:
+        _use(ctx, inst)
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def transfer(ctx: Ctx, tx: Transaction) -> R:
+    src, dst = ctx.instrument(tx.instrument), ctx.instrument(tx.counterparty)
+    if src is None or dst is None:
+        return R.NOT_FOUND
+    if src is dst or not carries_value(src.spec) or not carries_value(dst.spec):
+        return R.INVALID_OPERATION
+    if src.unit is not dst.unit:
+        return R.UNIT_MISMATCH
+    bad = (
+        positive_amount(tx.amount)
+        or usable(src.status, src.spec, tx, ctx.now)
+        or usable(dst.status, dst.spec, tx, ctx.now)
+    )
+    if bad:
+        return bad
+    if not reloadable(dst.spec):
+        return R.NOT_RELOADABLE
+    if src.available(ctx.now) < tx.amount:
+        return R.INSUFFICIENT_FUNDS
+    if dst.balance + tx.amount > dst.spec.max_balance:
+        return R.LIMIT_EXCEEDED
+    ctx.debit(tx.id, src, accounts.instrument_account(dst.id), tx.amount)
+    ctx.state.touch_instrument(dst)
+    dst.balance += tx.amount  # its posting is the other half of the pair just written
+    ctx.balance_after = src.balance
+    return R.OK
+
+
+def hold(ctx: Ctx, tx: Transaction) -> R:
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    if not carries_value(inst.spec):
+        return R.INVALID_OPERATION
+    bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
+    if bad:
+        return bad
+    if tx.expires_at <= ctx.now:
+        return R.HOLD_EXPIRED
+    live = {k: h for k, h in inst.holds.items() if h.expires_at > ctx.now}
+    if len(live) >= ctx.policy.max_holds:
+        return R.TOO_MANY_HOLDS
+    if inst.balance - sum(h.amount for h in live.values()) < tx.amount:
+        return R.INSUFFICIENT_FUNDS
+    ctx.state.touch_instrument(inst)
+    live[tx.id] = Hold(tx.id, tx.amount, tx.expires_at)
+    inst.holds = live  # expired holds are dropped whenever the list is rewritten
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def _find_hold(ctx: Ctx, tx: Transaction, inst: Instrument) -> Hold | R:
+    found = inst.holds.get(tx.ref) if tx.ref is not None else None
+    if found is not None:
+        return found
+    rec = ctx.record(tx.ref)
+    if rec is None or rec.tx.op is not Op.HOLD or rec.tx.instrument != inst.id:
+        return R.REFERENCE_NOT_FOUND
+    return R.HOLD_CLOSED
+
+
+def capture(ctx: Ctx, tx: Transaction) -> R:
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    found = _find_hold(ctx, tx, inst)
+    if isinstance(found, R):
+        return found
+    bad = positive_amount(tx.amount)
+    if bad:
+        return bad
+    if found.expires_at <= ctx.now:
+        return R.HOLD_EXPIRED
+    if tx.amount > found.amount:
+        return R.LIMIT_EXCEEDED
+    bad = usable(inst.status, inst.spec, tx, ctx.now)
+    if bad:
+        return bad
+    ctx.state.touch_instrument(inst)
+    del inst.holds[found.id]  # a capture closes the hold; what it did not take is released
+    ctx.debit(tx.id, inst, accounts.settlement_account(tx.store), tx.amount)
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def release(ctx: Ctx, tx: Transaction) -> R:
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    found = _find_hold(ctx, tx, inst)
+    if isinstance(found, R):
+        return found
+    ctx.state.touch_instrument(inst)
+    del inst.holds[found.id]
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def _set_status(ctx: Ctx, tx: Transaction, status: Status) -> R:
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    if inst.status is Status.EXPIRED:
+        return R.EXPIRED
+    ctx.state.touch_instrument(inst)
+    inst.status = status
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def block(ctx: Ctx, tx: Transaction) -> R:
+    return _set_status(ctx, tx, Status.BLOCKED)
+
+
+def unblock(ctx: Ctx, tx: Transaction) -> R:
+    return _set_status(ctx, tx, Status.ACTIVE)
+
+
+def expire(ctx: Ctx, tx: Transaction) -> R:
+    """At the end of validity the remaining value becomes the program's breakage income."""
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    if inst.status is Status.EXPIRED:
+        return R.EXPIRED
+    until = inst.spec.valid_until
+    if until is None or ctx.now < until:
+        return R.NOT_YET_EXPIRED
+    ctx.state.touch_instrument(inst)
+    inst.holds = {}
+    if inst.balance:
+        ctx.debit(tx.id, inst, accounts.breakage_account(inst.spec.program), inst.balance)
+    inst.status = Status.EXPIRED
+    ctx.balance_after = 0
+    return R.OK
+
+
+HANDLERS: dict[Op, Handler] = {
+    Op.ISSUE: issue,
+    Op.TOP_UP: top_up,
+    Op.REDEEM: redeem,
+    Op.REFUND: refund,
+    Op.VOID: void,
+    Op.TRANSFER: transfer,
+    Op.HOLD: hold,
+    Op.CAPTURE: capture,
+    Op.RELEASE: release,
+    Op.BLOCK: block,
+    Op.UNBLOCK: unblock,
+    Op.EXPIRE: expire,
+}
+assert set(HANDLERS) == set(Op)

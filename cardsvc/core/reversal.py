@@ -1,0 +1,124 @@
+"""Operations that act on an earlier transaction: refund (against a redemption) and void."""
+
+from __future__ import annotations
+
+from cardsvc.core import accounts
+from cardsvc.core.checks import positive_amount, usable
+from cardsvc.core.codes import ResultCode as R
+from cardsvc.core.context import Ctx
+from cardsvc.core.model import Instrument, Op, Posting, Status, Transaction, TxRecord
+
+_REFUNDABLE = frozenset({Op.REDEEM, Op.CAPTURE})
+_VOIDABLE = frozenset({Op.TOP_UP, Op.REDEEM, Op.TRANSFER, Op.CAPTURE, Op.REFUND})
+_INSTRUMENT_PREFIX = len(accounts.instrument_account(""))
+
+
+def _reference(ctx: Ctx, tx: Transaction, ops: frozenset[Op]) -> TxRecord | R:
+    ref = ctx.record(tx.ref)
+    if ref is None or ref.code is not R.OK:
+        return R.REFERENCE_NOT_FOUND
+    if ref.tx.op not in ops or ref.tx.instrument != tx.instrument:
+        return R.REFERENCE_MISMATCH
+    if ref.voided:
+        return R.ALREADY_VOIDED
+    return ref
+
+
+def refund(ctx: Ctx, tx: Transaction) -> R:
+    """Give value back against an earlier redemption, never more than it took in total."""
+    ref = _reference(ctx, tx, _REFUNDABLE)
+    if isinstance(ref, R):
+        return ref
+    inst = ctx.instrument(tx.instrument)
+    assert inst is not None, "the service loads a reference's instrument"
+    redeemed = sum(
+        p.amount for p in ref.postings if p.account == accounts.instrument_account(inst.id)
+    )
+    if not redeemed:
+        return R.REFERENCE_MISMATCH  # an e-ticket entry or a discount: no value to give back
+    bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
+    if bad:
+        return bad
+    if ref.refunded + tx.amount > -redeemed:
+        return R.REFUND_EXCEEDS_REDEMPTION
+    ctx.state.touch_record(ref)
+    ref.refunded += tx.amount
+    ctx.credit(tx.id, inst, accounts.settlement_account(tx.store), tx.amount)
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
+def void(ctx: Ctx, tx: Transaction) -> R:
+    """Reverse an earlier transaction exactly: same store, inside the void window."""
+    ref = _reference(ctx, tx, _VOIDABLE)
+    if isinstance(ref, R):
+        return ref
+    if ref.refunded:
+        return R.ALREADY_REFUNDED
+    if ref.tx.store != tx.store or ctx.now - ref.at > ctx.policy.void_window_s:
+        return R.VOID_NOT_ALLOWED
+    touched = _instruments_of(ctx, ref.postings)
+    for inst in touched.values():
+        if inst.status is Status.BLOCKED:
+            return R.INSTRUMENT_BLOCKED
+    bad = _reversal_shortfall(ctx, ref.postings, touched)
+    if bad:
+        return bad
+    _reverse(ctx, tx, ref, touched)
+    main = ctx.instrument(tx.instrument)
+    ctx.balance_after = main.balance if main is not None else None
+    return R.OK
+
+
+def _instruments_of(ctx: Ctx, postings: tuple[Posting, ...]) -> dict[str, Instrument]:
+    found: dict[str, Instrument] = {}
+    for p in postings:
+        if accounts.is_instrument_account(p.account):
+            inst = ctx.instrument(p.account[_INSTRUMENT_PREFIX:])
+            assert inst is not None, "the service loads every instrument a reference touched"
+            found[inst.id] = inst
+    return found
+
+
+def _reversal_shortfall(
+    ctx: Ctx, postings: tuple[Posting, ...], touched: dict[str, Instrument]
+) -> R | None:
+    """Reversing a credit takes value back: it must still be there (not spent or held)."""
+    for inst_id, inst in touched.items():
+        delta = -sum(
+            p.amount for p in postings if p.account == accounts.instrument_account(inst_id)
+        )
+        if delta < 0 and inst.available(ctx.now) + delta < 0:
+            return R.INSUFFICIENT_FUNDS
+    return None
+
+
+def _reverse(ctx: Ctx, tx: Transaction, ref: TxRecord, touched: dict[str, Instrument]) -> None:
+    for p in ref.postings:
+        ctx.postings.append(Posting(tx.id, p.account, p.unit, -p.amount))
+        if accounts.is_instrument_account(p.account):
+            inst = touched[p.account[_INSTRUMENT_PREFIX:]]
+            ctx.state.touch_instrument(inst)
+            inst.balance -= p.amount
+            assert inst.balance >= 0
+    for inst in touched.values():
+        if ref.tx.op is Op.REDEEM and inst.id == ref.tx.instrument and inst.uses_left is not None:
+            inst.uses_left += 1  # the voided redemption gives its use back
+    if ref.tx.op is Op.REDEEM and not touched:
+        _give_use_back(ctx, ref.tx.instrument)
+    if ref.tx.op is Op.REFUND:
+        original = ctx.record(ref.tx.ref)
+        assert original is not None
+        ctx.state.touch_record(original)
+        original.refunded -= ref.tx.amount
+    ctx.state.touch_record(ref)
+    ref.voided = True
+
+
+def _give_use_back(ctx: Ctx, instrument_id: str) -> None:
+    """A voided e-ticket entry or discount redemption has no instrument postings."""
+    inst = ctx.instrument(instrument_id)
+    assert inst is not None
+    ctx.state.touch_instrument(inst)
+    if inst.uses_left is not None:
+        inst.uses_left += 1

@@ -1,0 +1,98 @@
+"""The state the core reads and changes, with change tracking and chain undo.
+
+The service loads into a LedgerState only what a batch touches (its instruments and the records
+its ids and references name); the in-memory benchmark and the fuzz tests keep everything in one.
+After `apply`, the storage layer persists exactly what the tracking sets name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from cardsvc.core.model import Instrument, TxRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Scheme rules that are configuration, not code."""
+
+    void_window_s: int = 1800  # a void must come within 30 minutes, from the same store
+    max_holds: int = 16  # open holds per instrument (bounds the hold list)
+
+
+def _copy_instrument(inst: Instrument) -> Instrument:
+    return replace(inst, holds=dict(inst.holds))
+
+
+def _copy_record(rec: TxRecord) -> TxRecord:
+    return replace(rec)
+
+
+@dataclass(slots=True)
+class LedgerState:
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+    records: dict[str, TxRecord] = field(default_factory=dict)
+    # What changed since the last `clear_changes()`.
+    changed_instruments: set[str] = field(default_factory=set)
+    new_records: dict[str, None] = field(default_factory=dict)  # ordered set
+    changed_records: set[str] = field(default_factory=set)
+    # Inside a linked chain: the value before the chain's first change (None: did not exist).
+    _undo_instruments: dict[str, Instrument | None] | None = None
+    _undo_records: dict[str, TxRecord | None] | None = None
+
+    def clear_changes(self) -> None:
+        self.changed_instruments = set()
+        self.new_records = {}
+        self.changed_records = set()
+
+    # --- mutation hooks (handlers call these before changing an object) -------------------
+    def touch_instrument(self, inst: Instrument) -> None:
+        self.changed_instruments.add(inst.id)
+        undo = self._undo_instruments
+        if undo is not None and inst.id not in undo:
+            undo[inst.id] = _copy_instrument(inst)
+
+    def add_instrument(self, inst: Instrument) -> None:
+        assert inst.id not in self.instruments
+        if self._undo_instruments is not None and inst.id not in self._undo_instruments:
+            self._undo_instruments[inst.id] = None
+        self.instruments[inst.id] = inst
+        self.changed_instruments.add(inst.id)
+
+    def touch_record(self, rec: TxRecord) -> None:
+        self.changed_records.add(rec.tx.id)
+        undo = self._undo_records
+        if undo is not None and rec.tx.id not in undo:
+            undo[rec.tx.id] = _copy_record(rec)
+
+    def add_record(self, rec: TxRecord) -> None:
+        assert rec.tx.id not in self.records
+        if self._undo_records is not None:
+            self._undo_records[rec.tx.id] = None
+        self.records[rec.tx.id] = rec
+        self.new_records[rec.tx.id] = None
+
+    # --- linked chains ---------------------------------------------------------------------
+    def begin_chain(self) -> None:
+        assert self._undo_instruments is None, "chains do not nest"
+        self._undo_instruments = {}
+        self._undo_records = {}
+
+    def end_chain(self, commit: bool) -> None:
+        undo_i, undo_r = self._undo_instruments, self._undo_records
+        assert undo_i is not None and undo_r is not None
+        self._undo_instruments = self._undo_records = None
+        if commit:
+            return
+        for inst_id, inst in undo_i.items():
+            if inst is None:
+                del self.instruments[inst_id]
+                self.changed_instruments.discard(inst_id)
+            else:
+                self.instruments[inst_id] = inst
+        for rec_id, rec in undo_r.items():
+            if rec is None:
+                del self.records[rec_id]
+                del self.new_records[rec_id]
+            else:
+                self.records[rec_id] = rec
