@@ -70,6 +70,12 @@ def void(ctx: Ctx, tx: Transaction) -> R:
     return R.OK
 
 
+def _net(postings: tuple[Posting, ...], instrument_id: str) -> int:
+    """What `postings` moved on one instrument (negative: taken off it)."""
+    account = accounts.instrument_account(instrument_id)
+    return sum(p.amount for p in postings if p.account == account)
+
+
 def _instruments_of(ctx: Ctx, postings: tuple[Posting, ...]) -> dict[str, Instrument]:
     found: dict[str, Instrument] = {}
     for p in postings:
