@@ -1,0 +1,176 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations are generated from this metadata.
+
+The journal is append-only: `transactions`, `postings` and `signed_requests` are only ever
+inserted into. What changes about an earlier transaction (amount refunded against it, voided)
+lives in `tx_reversals`; an instrument's current state lives in `instruments` and always
+equals what its postings say (reports check it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+ID = 64  # ids are short strings chosen by terminals or the service
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+programs = Table(
+    "programs",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("unit", String(8), nullable=False),
+    # The terms an instrument is issued under (InstrumentSpec as JSON). Immutable once issued
+    # against: a change of terms is a new program.
+    Column("terms", Text, nullable=False),
+    Column("validity_s", BigInteger),  # issued instruments expire this long after issue
+    Column("created_at", BigInteger, nullable=False),
+)
+
+instruments = Table(
+    "instruments",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("balance", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uses_left", Integer),
+    Column("last_used_at", BigInteger),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("valid_from", BigInteger),
+    Column("valid_until", BigInteger),
+    Column("holds", Text, nullable=False, default="[]"),  # bounded list (Policy.max_holds)
+    Column("store_id", String(ID)),  # where it was issued
+)
+Index("ix_instruments_program", instruments.c.program_id)
+
+terminals = Table(
+    "terminals",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("store_id", String(ID), ForeignKey("stores.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, active, disabled
+    Column("enrollment_code_hash", String(128)),
+    Column("enrollment_expires_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+terminal_keys = Table(
+    "terminal_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("terminal_id", String(ID), ForeignKey("terminals.id"), nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("retire_at", BigInteger),  # after rotation: valid until then (overlap window)
+    Column("revoked_at", BigInteger),
+)
+
+signed_requests = Table(
+    "signed_requests",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("terminal_id", String(ID), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("signature_input", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("content_digest", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    UniqueConstraint("key_id", "nonce", name="uq_signed_requests_key_nonce"),  # replays
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("terminal_id", String(ID), nullable=False),
+    Column("seq", BigInteger),  # the terminal's sequence number (None: made by the service)
+    Column("store_id", String(ID), nullable=False),
+    Column("op", String(16), nullable=False),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("ref", String(ID)),
+    Column("counterparty", String(ID)),
+    Column("purchase_amount", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("funding", String(16), nullable=False),
+    Column("program_id", String(ID)),  # issue: the program the instrument is issued under
+    Column("linked", Boolean, nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("balance_after", BigInteger),
+    Column("at", BigInteger, nullable=False),  # when the ledger applied it
+    Column("occurred_at", BigInteger),  # when the terminal says it happened (offline taps)
+    Column("request_id", BigInteger),  # the signed request that carried it
+    Column("by_user", String(ID)),  # made by a person through the API (block, expire...)
+    UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
+)
+Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tx_id", String(ID), nullable=False),
+    Column("account", String(80), nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
+)
+Index("ix_postings_tx", postings.c.tx_id)
+Index("ix_postings_account", postings.c.account)
+
+tx_reversals = Table(
+    "tx_reversals",
+    metadata,
+    Column("tx_id", String(ID), primary_key=True),
+    Column("refunded", BigInteger, nullable=False),
+    Column("voided", Boolean, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # admin, finance, staff
+    Column("store_id", String(ID)),  # None: every store (admin, head-office finance)
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
