@@ -17,5 +17,5 @@ KEY_ID_LEN = 16
 def key_id_for_public_key(public_key_raw: bytes) -> str:
     """Return the key id of a raw Ed25519 public key."""
     if len(public_key_raw) != ED25519_PUBLIC_KEY_LEN:
-        raise ValueError(f"an Ed25519 public key is {ED25519_PUBLIC_KEY_LEN} bytes, got {len(public_key_raw)}")
+        raise ValueError(f"an Ed25519 public key is 32 bytes, got {len(public_key_raw)}")
     return hashlib.sha256(public_key_raw).hexdigest()[:KEY_ID_LEN]

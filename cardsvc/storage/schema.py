@@ -100,7 +100,9 @@ terminal_keys = Table(
 signed_requests = Table(
     "signed_requests",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("terminal_id", String(ID), nullable=False),
     Column("key_id", String(32), nullable=False),
     Column("created", BigInteger, nullable=False),
@@ -145,7 +147,9 @@ Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c
 postings = Table(
     "postings",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("tx_id", String(ID), nullable=False),
     Column("account", String(80), nullable=False),
     Column("unit", String(8), nullable=False),

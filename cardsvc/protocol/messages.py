@@ -1,0 +1,92 @@
+"""Wire messages between terminals and the ledger (JSON), version 1.
+
+A terminal sends a signed batch of transactions (one for an online tap, up to BATCH_MAX when it
+syncs its offline queue) and gets one result per transaction, in order. The store and terminal
+of a transaction are not on the wire: the ledger takes them from the enrolled terminal whose key
+signed the request, so a terminal can never act for another store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cardsvc.core.amounts import AMOUNT_MAX, BATCH_MAX
+
+PROTOCOL_VERSION: Literal[1] = 1
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+Amount = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)]
+EpochSeconds = Annotated[int, Field(ge=0, le=2**40, strict=True)]
+
+TerminalOp = Literal[
+    "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release"
+]
+
+
+class TransactionMsg(BaseModel):
+    """One transaction as a terminal sends it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Id = Field(description="Chosen by the terminal before the first send; resends reuse it.")
+    seq: int = Field(ge=1, le=2**62, strict=True, description="The terminal's sequence number.")
+    op: TerminalOp
+    instrument: Id
+    amount: Amount = 0
+    ref: Id | None = Field(
+        None, description="refund/void: the earlier transaction; capture/release: the hold"
+    )
+    counterparty: Id | None = Field(None, description="transfer: destination instrument")
+    purchase_amount: Amount = Field(0, description="vouchers: the basket the voucher applies to")
+    expires_at: EpochSeconds = Field(0, description="hold: when the reservation lapses")
+    funding: Literal["cash", "promotion"] = "cash"
+    program: Id | None = Field(None, description="issue: the program to issue under")
+    linked: bool = Field(False, description="chained with the next transaction: all or nothing")
+    occurred_at: EpochSeconds | None = Field(None, description="terminal time of an offline tap")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 1,
+                    "transactions": [
+                        {
+                            "id": "T1-000042",
+                            "seq": 42,
+                            "op": "redeem",
+                            "instrument": "C1",
+                            "amount": 50000,
+                        },
+                    ],
+                }
+            ]
+        },
+    )
+
+    version: Literal[1] = PROTOCOL_VERSION
+    transactions: list[TransactionMsg] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class ResultMsg(BaseModel):
+    id: str
+    seq: int
+    code: str = Field(description="ok, exists, insufficient_funds, ... (cardsvc.core.codes)")
+    balance_after: int | None = None
+
+
+class BatchResponse(BaseModel):
+    version: Literal[1] = PROTOCOL_VERSION
+    request_id: int | None = Field(None, description="the stored signed request (evidence)")
+    results: list[ResultMsg]
+
+
+class ErrorMsg(BaseModel):
+    """Every error response: a stable machine code and a human sentence."""
+
+    error: str
+    detail: str
