@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cardsvc.core.amounts import BATCH_MAX
+from cardsvc.core.checks import malformed_fields, malformed_id
 from cardsvc.core.codes import ResultCode as R
 from cardsvc.core.context import Ctx
 from cardsvc.core.model import Posting, Result, Transaction, TxRecord
@@ -38,6 +39,7 @@ def apply(
 ) -> BatchOutcome:
     """Apply a batch in order. Business outcomes are result codes; an exception is a bug."""
     assert len(batch) <= BATCH_MAX, "batches are bounded"
+    assert type(now) is int, "time is int epoch seconds"
     ctx = Ctx(state, now, policy)
     results: list[Result] = []
     i, n = 0, len(batch)
@@ -53,9 +55,15 @@ def apply(
 
 
 def _apply_one(ctx: Ctx, tx: Transaction) -> Result:
+    bad = malformed_id(tx)
+    if bad is not None:
+        return Result(bad)
     seen = ctx.state.records.get(tx.id)
     if seen is not None:
         return _resent(seen, tx)
+    bad = malformed_fields(tx)
+    if bad is not None:
+        return Result(bad)
     ctx.balance_after = None
     mark = len(ctx.postings)
     code = HANDLERS[tx.op](ctx, tx)
@@ -109,9 +117,15 @@ def _fail_chain(
     """Record the chain's new members with the failure; resent members keep their first result."""
     final: list[Result] = []
     for k, (tx, first) in enumerate(zip(members, results, strict=True)):
+        if malformed_id(tx) is not None:
+            final.append(first)
+            continue
         seen = ctx.state.records.get(tx.id)
         if seen is not None:  # recorded before this chain (or earlier in it): a resend
             final.append(_resent(seen, tx))
+            continue
+        if malformed_fields(tx) is not None:  # refused unrecorded, as outside a chain
+            final.append(first)
             continue
         code = first.code if k == failed else R.LINKED_EVENT_FAILED
         ctx.state.add_record(TxRecord(tx, code, None, ctx.now))

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cardsvc.core import accounts
-from cardsvc.core.checks import carries_value, positive_amount, reloadable, usable, valid_spec
+from cardsvc.core.amounts import AMOUNT_MAX
+from cardsvc.core.checks import (
+    carries_value,
+    holdable,
+    positive_amount,
+    reloadable,
+    usable,
+    valid_spec,
+)
 from cardsvc.core.codes import ResultCode as R
 from cardsvc.core.context import Ctx
 from cardsvc.core.model import (
@@ -42,7 +50,7 @@ def issue(ctx: Ctx, tx: Transaction) -> R:
         return R.INVALID_AMOUNT
     if tx.amount and not carries_value(spec):
         return R.INVALID_AMOUNT
-    if tx.amount > spec.max_balance:
+    if tx.amount > spec.max_balance or tx.amount > AMOUNT_MAX:
         return R.LIMIT_EXCEEDED
     inst = Instrument(tx.instrument, spec, 0, uses_left=spec.uses, issued_at=ctx.now)
     ctx.state.add_instrument(inst)
@@ -80,6 +88,8 @@ def redeem(ctx: Ctx, tx: Transaction) -> R:
     spec = inst.spec
     if spec.kind is InstrumentKind.ETICKET:
         return _enter(ctx, tx, inst)
+    if not 0 <= tx.purchase_amount <= AMOUNT_MAX:
+        return R.INVALID_AMOUNT
     if tx.purchase_amount < spec.min_spend:
         return R.MIN_SPEND_NOT_MET
     if spec.discount_bp:
@@ -172,7 +182,7 @@ def hold(ctx: Ctx, tx: Transaction) -> R:
     inst = ctx.instrument(tx.instrument)
     if inst is None:
         return R.NOT_FOUND
-    if not carries_value(inst.spec):
+    if not holdable(inst.spec):
         return R.INVALID_OPERATION
     bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
     if bad:
@@ -192,13 +202,20 @@ def hold(ctx: Ctx, tx: Transaction) -> R:
 
 
 def _find_hold(ctx: Ctx, tx: Transaction, inst: Instrument) -> Hold | R:
-    found = inst.holds.get(tx.ref) if tx.ref is not None else None
-    if found is not None:
-        return found
+    """The open hold `tx.ref` names on `inst`, or why there is none.
+
+    An expired hold is `hold_expired` whether or not a later hold already dropped it from the
+    list; `hold_closed` is only for one captured, released or cleared by expiry of the card.
+    """
     rec = ctx.record(tx.ref)
-    if rec is None or rec.tx.op is not Op.HOLD or rec.tx.instrument != inst.id:
+    if rec is None or rec.code is not R.OK:
         return R.REFERENCE_NOT_FOUND
-    return R.HOLD_CLOSED
+    if rec.tx.op is not Op.HOLD or rec.tx.instrument != inst.id:
+        return R.REFERENCE_MISMATCH
+    if rec.tx.expires_at <= ctx.now:
+        return R.HOLD_EXPIRED
+    found = inst.holds.get(rec.tx.id)
+    return R.HOLD_CLOSED if found is None else found
 
 
 def capture(ctx: Ctx, tx: Transaction) -> R:
@@ -211,8 +228,6 @@ def capture(ctx: Ctx, tx: Transaction) -> R:
     bad = positive_amount(tx.amount)
     if bad:
         return bad
-    if found.expires_at <= ctx.now:
-        return R.HOLD_EXPIRED
     if tx.amount > found.amount:
         return R.LIMIT_EXCEEDED
     bad = usable(inst.status, inst.spec, tx, ctx.now)

@@ -25,22 +25,25 @@ def _reference(ctx: Ctx, tx: Transaction, ops: frozenset[Op]) -> TxRecord | R:
 
 
 def refund(ctx: Ctx, tx: Transaction) -> R:
-    """Give value back against an earlier redemption, never more than it took in total."""
+    """Give value back against an earlier redemption, never more than it paid the store.
+
+    A single-spend redemption also forfeited the unused rest to breakage; that part was never
+    the store's to give back, so only the redeemed amount itself counts.
+    """
     ref = _reference(ctx, tx, _REFUNDABLE)
     if isinstance(ref, R):
         return ref
     inst = ctx.instrument(tx.instrument)
     assert inst is not None, "the service loads a reference's instrument"
-    redeemed = sum(
-        p.amount for p in ref.postings if p.account == accounts.instrument_account(inst.id)
-    )
-    if not redeemed:
+    if not _net(ref.postings, inst.id):
         return R.REFERENCE_MISMATCH  # an e-ticket entry or a discount: no value to give back
     bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
     if bad:
         return bad
-    if ref.refunded + tx.amount > -redeemed:
+    if ref.refunded + tx.amount > ref.tx.amount:
         return R.REFUND_EXCEEDS_REDEMPTION
+    if inst.balance + tx.amount > inst.spec.max_balance:
+        return R.LIMIT_EXCEEDED
     ctx.state.touch_record(ref)
     ref.refunded += tx.amount
     ctx.credit(tx.id, inst, accounts.settlement_account(tx.store), tx.amount)
@@ -58,10 +61,7 @@ def void(ctx: Ctx, tx: Transaction) -> R:
     if ref.tx.store != tx.store or ctx.now - ref.at > ctx.policy.void_window_s:
         return R.VOID_NOT_ALLOWED
     touched = _instruments_of(ctx, ref.postings)
-    for inst in touched.values():
-        if inst.status is Status.BLOCKED:
-            return R.INSTRUMENT_BLOCKED
-    bad = _reversal_shortfall(ctx, ref.postings, touched)
+    bad = _status_bar(ctx, tx, touched) or _reversal_bar(ctx, ref.postings, touched)
     if bad:
         return bad
     _reverse(ctx, tx, ref, touched)
@@ -86,16 +86,26 @@ def _instruments_of(ctx: Ctx, postings: tuple[Posting, ...]) -> dict[str, Instru
     return found
 
 
-def _reversal_shortfall(
+def _status_bar(ctx: Ctx, tx: Transaction, touched: dict[str, Instrument]) -> R | None:
+    """A blocked instrument is frozen; an expired one's value went to breakage for good."""
+    main = ctx.instrument(tx.instrument)
+    for inst in (main, *touched.values()):
+        if inst is not None and inst.status is not Status.ACTIVE:
+            return R.INSTRUMENT_BLOCKED if inst.status is Status.BLOCKED else R.EXPIRED
+    return None
+
+
+def _reversal_bar(
     ctx: Ctx, postings: tuple[Posting, ...], touched: dict[str, Instrument]
 ) -> R | None:
-    """Reversing a credit takes value back: it must still be there (not spent or held)."""
+    """Reversing a credit takes value back: it must still be there (not spent or held).
+    Reversing a debit gives value back: it must fit under the instrument's maximum balance."""
     for inst_id, inst in touched.items():
-        delta = -sum(
-            p.amount for p in postings if p.account == accounts.instrument_account(inst_id)
-        )
+        delta = -_net(postings, inst_id)
         if delta < 0 and inst.available(ctx.now) + delta < 0:
             return R.INSUFFICIENT_FUNDS
+        if delta > 0 and inst.balance + delta > inst.spec.max_balance:
+            return R.LIMIT_EXCEEDED
     return None
 
 

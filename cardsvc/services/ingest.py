@@ -1,0 +1,221 @@
+"""Turning submissions (signed terminal requests, staff actions) into one ledger batch, applying
+it with the core and persisting it: everything one group commit does inside one database
+transaction. The committer (committer.py) decides which submissions form a group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from cardsvc.core import Funding, Op, Policy, ResultCode, Transaction, apply
+from cardsvc.protocol.codes import ProtocolCode
+from cardsvc.protocol.messages import ResultMsg, TransactionMsg
+from cardsvc.protocol.signing import SignatureRejected
+from cardsvc.services.programs import ProgramCache
+from cardsvc.storage.ledger_repo import LedgerRepository, TxMeta
+from cardsvc.storage.schema import signed_requests, transactions
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who submits: a terminal (and its store), or a person acting through the API."""
+
+    terminal_id: str
+    store_id: str
+    by_user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The signed request as received, kept for non-repudiation (and replay refusal)."""
+
+    key_id: str
+    created: int
+    nonce: str
+    method: str
+    path: str
+    signature_input: str
+    signature: str
+    content_digest: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionResult:
+    request_id: int | None
+    results: list[ResultMsg]
+
+
+@dataclass(slots=True)
+class Submission:
+    actor: Actor
+    txs: Sequence[TransactionMsg]
+    evidence: Evidence | None = None
+    future: Future[SubmissionResult] = field(default_factory=Future)
+
+
+def commit_group(
+    conn: Connection, programs: ProgramCache, group: Sequence[Submission], now: int, policy: Policy
+) -> list[SubmissionResult | Exception]:
+    """Apply every submission of the group in one batch; the caller commits the transaction."""
+    outcomes: list[SubmissionResult | Exception | None] = [None] * len(group)
+    request_ids: list[int | None] = [None] * len(group)
+    for i, sub in enumerate(group):
+        if sub.evidence is not None:
+            rid = _store_evidence(conn, sub, now)
+            if rid is None:
+                outcomes[i] = SignatureRejected("replay", "this request (key id, nonce) was seen")
+            request_ids[i] = rid
+    live = [i for i in range(len(group)) if outcomes[i] is None]
+    plan = _BatchPlan(conn, programs, now)
+    for i in live:
+        plan.add(group[i], request_ids[i])
+    results = plan.run(policy)
+    for i in live:
+        outcomes[i] = SubmissionResult(request_ids[i], results[i])
+    return [o for o in outcomes if o is not None]
+
+
+def _store_evidence(conn: Connection, sub: Submission, now: int) -> int | None:
+    ev = sub.evidence
+    assert ev is not None
+    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        ins(signed_requests)
+        .values(
+            terminal_id=sub.actor.terminal_id,
+            key_id=ev.key_id,
+            created=ev.created,
+            nonce=ev.nonce,
+            method=ev.method,
+            path=ev.path,
+            signature_input=ev.signature_input,
+            signature=ev.signature,
+            content_digest=ev.content_digest,
+            body=ev.body,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
+        .returning(signed_requests.c.id)
+    )
+    return conn.execute(stmt).scalar()
+
+
+class _BatchPlan:
+    """Collects the group's transactions; decides protocol-level outcomes; runs the core."""
+
+    def __init__(self, conn: Connection, programs: ProgramCache, now: int) -> None:
+        self.conn, self.programs, self.now = conn, programs, now
+        self.batch: list[Transaction] = []
+        self.meta: dict[str, TxMeta] = {}
+        # Per submission: per message, an index into `batch` or an already decided code.
+        self.slots: list[list[tuple[TransactionMsg, int | str]]] = []
+        self.claimed: dict[tuple[str, int], str] = {}  # (terminal, seq) -> tx id, this group
+
+    def add(self, sub: Submission, request_id: int | None) -> None:
+        msgs = list(sub.txs)
+        decided = self._predecide(sub.actor, msgs)
+        slots: list[tuple[TransactionMsg, int | str]] = []
+        for msg, code in zip(msgs, decided, strict=True):
+            if code is not None:
+                slots.append((msg, code))
+                continue
+            slots.append((msg, len(self.batch)))
+            self.batch.append(self._to_core(sub.actor, msg))
+            self.meta[msg.id] = TxMeta(msg.seq, request_id, msg.occurred_at, sub.actor.by_user)
+        self.slots.append(slots)
+
+    def _predecide(self, actor: Actor, msgs: list[TransactionMsg]) -> list[str | None]:
+        decided: list[str | None] = [None] * len(msgs)
+        used = _seqs_in_journal(self.conn, actor.terminal_id, [m.seq for m in msgs])
+        for k, m in enumerate(msgs):
+            owner = used.get(m.seq) or self.claimed.get((actor.terminal_id, m.seq))
+            if owner is not None and owner != m.id:
+                decided[k] = ProtocolCode.SEQUENCE_REUSED
+            self.claimed.setdefault((actor.terminal_id, m.seq), m.id)
+        if msgs and msgs[-1].linked:  # a chain the request never closed
+            for j in range(_chain_start(msgs, len(msgs) - 1), len(msgs)):
+                decided[j] = ResultCode.LINKED_CHAIN_OPEN
+        return _fail_chain_mates(msgs, decided)
+
+    def _to_core(self, actor: Actor, m: TransactionMsg) -> Transaction:
+        spec = None
+        if m.op == "issue" and m.program is not None:
+            spec = self.programs.spec_for_issue(self.conn, m.program, self.now)
+        return Transaction(
+            id=m.id,
+            op=Op(m.op),
+            instrument=m.instrument,
+            amount=m.amount,
+            store=actor.store_id,
+            terminal=actor.terminal_id,
+            ref=m.ref,
+            counterparty=m.counterparty,
+            purchase_amount=m.purchase_amount,
+            expires_at=m.expires_at,
+            funding=Funding(m.funding),
+            spec=spec,
+            linked=m.linked,
+        )
+
+    def run(self, policy: Policy) -> list[list[ResultMsg]]:
+        repo = LedgerRepository(self.conn, self.programs)
+        core_results = []
+        if self.batch:
+            state, existed = repo.load(self.batch, self.now)
+            outcome = apply(state, self.batch, self.now, policy)
+            repo.persist(state, existed, outcome.postings, self.meta, self.now)
+            core_results = outcome.results
+        out = []
+        for slots in self.slots:
+            msgs = []
+            for msg, slot in slots:
+                if isinstance(slot, int):
+                    r = core_results[slot]
+                    msgs.append(
+                        ResultMsg(
+                            id=msg.id, seq=msg.seq, code=r.code, balance_after=r.balance_after
+                        )
+                    )
+                else:
+                    msgs.append(ResultMsg(id=msg.id, seq=msg.seq, code=slot))
+            out.append(msgs)
+        return out
+
+
+def _chain_start(msgs: list[TransactionMsg], k: int) -> int:
+    """Index of the first member of the chain that contains index k."""
+    j = k
+    while j > 0 and msgs[j - 1].linked:
+        j -= 1
+    return j
+
+
+def _fail_chain_mates(msgs: list[TransactionMsg], decided: list[str | None]) -> list[str | None]:
+    """A member decided before the core fails its whole chain: all or nothing."""
+    start = 0
+    for end, m in enumerate(msgs):
+        if m.linked:
+            continue
+        members = range(start, end + 1)
+        if end > start and any(decided[j] is not None for j in members):
+            for j in members:
+                decided[j] = decided[j] or ResultCode.LINKED_EVENT_FAILED
+        start = end + 1
+    return decided
+
+
+def _seqs_in_journal(conn: Connection, terminal_id: str, seqs: list[int]) -> dict[int, str]:
+    t = transactions.c
+    found: dict[int, str] = {}
+    for i in range(0, len(seqs), 500):
+        chunk = seqs[i : i + 500]
+        q = select(t.seq, t.id).where(t.terminal_id == terminal_id, t.seq.in_(chunk))
+        found.update({row.seq: row.id for row in conn.execute(q)})
+    return found

@@ -1,0 +1,73 @@
+"""People (not terminals): API tokens with a role and a store scope.
+
+Roles: admin (everything, every store), finance (reports and instrument look-ups, in its store
+or all), staff (look-ups and card actions in its own store). Tokens are random, shown once, and
+stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, insert, select
+
+from cardsvc.services.errors import Forbidden, Invalid, Unauthorized
+from cardsvc.storage.schema import users
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    FINANCE = "finance"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: Role
+    store_id: str | None  # None: every store
+
+    def require(self, *roles: Role, store_id: str | None = None) -> None:
+        """Refuse unless this person has one of `roles` and may act for `store_id`."""
+        if self.role not in roles:
+            raise Forbidden(f"role {self.role} may not do this (needs {', '.join(roles)})")
+        if store_id is not None and self.store_id is not None and self.store_id != store_id:
+            raise Forbidden(f"{self.id} may act only for store {self.store_id}")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_person(
+    conn: Connection, person_id: str, name: str, role: Role, store_id: str | None, now: int
+) -> str:
+    """Create a person; return their API token (shown once, never stored in clear)."""
+    if role is Role.STAFF and store_id is None:
+        raise Invalid("staff belong to a store")
+    token = "cs_" + secrets.token_urlsafe(32)
+    conn.execute(
+        insert(users).values(
+            id=person_id,
+            name=name,
+            role=str(role),
+            store_id=store_id,
+            token_hash=hash_token(token),
+            created_at=now,
+            disabled=False,
+        )
+    )
+    return token
+
+
+def authenticate(conn: Connection, token: str) -> Person:
+    if not token:
+        raise Unauthorized("an API token is required (Authorization: Bearer ...)")
+    row = conn.execute(select(users).where(users.c.token_hash == hash_token(token))).first()
+    if row is None or row.disabled:
+        raise Unauthorized("unknown or disabled API token")
+    return Person(row.id, row.name, Role(row.role), row.store_id)

@@ -1,0 +1,197 @@
+"""Terminals and their signing keys: creation with a one-time enrollment code, enrollment of
+the terminal's public key, rotation with an overlap window, revocation, and the key look-up the
+signature check uses.
+
+Device states (pretix-style): pending (created, code not yet used) -> active -> disabled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from cardsvc.protocol.keyid import key_id_for_public_key
+from cardsvc.protocol.signing import KeyStatus
+from cardsvc.services.errors import Conflict, Forbidden, Invalid, NotFound
+from cardsvc.storage.schema import stores, terminal_keys, terminals
+
+ENROLLMENT_CODE_BYTES = 12
+
+
+@dataclass(frozen=True)
+class Terminal:
+    id: str
+    store_id: str
+    name: str
+    status: str
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def create_store(conn: Connection, store_id: str, name: str, now: int) -> None:
+    if conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first():
+        raise Conflict(f"store {store_id} exists")
+    conn.execute(insert(stores).values(id=store_id, name=name, created_at=now))
+
+
+def create_terminal(
+    conn: Connection, terminal_id: str, store_id: str, name: str, now: int, ttl_s: int
+) -> str:
+    """Create a pending terminal; return its one-time enrollment code."""
+    if not conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first():
+        raise NotFound(f"no store {store_id}")
+    if conn.execute(select(terminals.c.id).where(terminals.c.id == terminal_id)).first():
+        raise Conflict(f"terminal {terminal_id} exists")
+    code = secrets.token_hex(ENROLLMENT_CODE_BYTES).upper()
+    conn.execute(
+        insert(terminals).values(
+            id=terminal_id,
+            store_id=store_id,
+            name=name,
+            status="pending",
+            enrollment_code_hash=_code_hash(code),
+            enrollment_expires_at=now + ttl_s,
+            created_at=now,
+        )
+    )
+    return code
+
+
+def enroll(conn: Connection, terminal_id: str, code: str, public_key: bytes, now: int) -> str:
+    """Register a pending terminal's public key with its one-time code; return the key id."""
+    row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
+    if row is None or row.status != "pending" or row.enrollment_code_hash is None:
+        raise Forbidden("no pending enrollment for this terminal")
+    if not hmac.compare_digest(row.enrollment_code_hash, _code_hash(code)):
+        raise Forbidden("wrong enrollment code")
+    if now > row.enrollment_expires_at:
+        raise Forbidden("the enrollment code has expired; ask an administrator for a new one")
+    key_id = _add_key(conn, terminal_id, public_key, now)
+    conn.execute(
+        update(terminals)
+        .where(terminals.c.id == terminal_id)
+        .values(status="active", enrollment_code_hash=None, enrollment_expires_at=None)
+    )
+    return key_id
+
+
+def _add_key(conn: Connection, terminal_id: str, public_key: bytes, now: int) -> str:
+    try:
+        key_id = key_id_for_public_key(public_key)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+    if conn.execute(select(terminal_keys.c.key_id).where(terminal_keys.c.key_id == key_id)).first():
+        raise Conflict("this public key is already enrolled")
+    conn.execute(
+        insert(terminal_keys).values(
+            key_id=key_id, terminal_id=terminal_id, public_key=public_key, created_at=now
+        )
+    )
+    return key_id
+
+
+def rotate_key(
+    conn: Connection,
+    terminal_id: str,
+    old_key_id: str,
+    new_public_key: bytes,
+    now: int,
+    overlap_s: int,
+) -> str:
+    """Add a new key; the old one keeps verifying for `overlap_s` (queued offline batches)."""
+    new_key_id = _add_key(conn, terminal_id, new_public_key, now)
+    conn.execute(
+        update(terminal_keys)
+        .where(terminal_keys.c.key_id == old_key_id, terminal_keys.c.retire_at.is_(None))
+        .values(retire_at=now + overlap_s)
+    )
+    return new_key_id
+
+
+def revoke_key(conn: Connection, key_id: str, now: int) -> None:
+    done = conn.execute(
+        update(terminal_keys)
+        .where(terminal_keys.c.key_id == key_id, terminal_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if done.rowcount == 0:
+        raise NotFound(f"no live key {key_id}")
+
+
+def get_terminal(conn: Connection, terminal_id: str) -> Terminal:
+    row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
+    if row is None:
+        raise NotFound(f"no terminal {terminal_id}")
+    return Terminal(row.id, row.store_id, row.name, row.status)
+
+
+class KeyDirectory:
+    """Key look-ups for signature checks, cached for `ttl_s` seconds per key.
+
+    A revocation made through this process takes effect at once (`forget`); one made by another
+    worker within `ttl_s` (a few seconds): a bounded delay chosen over a database round trip
+    on every request.
+    """
+
+    def __init__(self, engine: Engine, ttl_s: float = 5.0, max_entries: int = 100_000) -> None:
+        self.engine, self.ttl_s, self.max_entries = engine, ttl_s, max_entries
+        self._cache: dict[
+            str, tuple[float, tuple[bytes, str, int | None, int | None, str, str]]
+        ] = {}
+        self._lock = threading.Lock()
+
+    def forget(self, key_id: str | None = None) -> None:
+        with self._lock:
+            if key_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(key_id, None)
+
+    def lookup(self, key_id: str, now: int) -> KeyStatus | None:
+        entry = self._fetch(key_id)
+        if entry is None:
+            return None
+        public_key, terminal_id, retire_at, revoked_at, status, _store = entry
+        if revoked_at is not None and revoked_at <= now:
+            return KeyStatus(public_key, terminal_id, False, "key_revoked")
+        if retire_at is not None and retire_at <= now:
+            return KeyStatus(public_key, terminal_id, False, "key_retired")
+        if status != "active":
+            return KeyStatus(public_key, terminal_id, False, "terminal_disabled")
+        return KeyStatus(public_key, terminal_id, True)
+
+    def store_of(self, key_id: str) -> str:
+        """The store of the terminal that owns `key_id` (after a successful look-up)."""
+        entry = self._fetch(key_id)
+        assert entry is not None
+        return entry[5]
+
+    def _fetch(self, key_id: str) -> tuple[bytes, str, int | None, int | None, str, str] | None:
+        hit = self._cache.get(key_id)
+        mono = time.monotonic()
+        if hit is not None and mono - hit[0] < self.ttl_s:
+            return hit[1]
+        k, t = terminal_keys.c, terminals.c
+        q = (
+            select(k.public_key, k.terminal_id, k.retire_at, k.revoked_at, t.status, t.store_id)
+            .join(terminals, t.id == k.terminal_id)
+            .where(k.key_id == key_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            return None
+        entry = (bytes(row[0]), row[1], row[2], row[3], row[4], row[5])
+        with self._lock:
+            if len(self._cache) >= self.max_entries:
+                self._cache.clear()
+            self._cache[key_id] = (mono, entry)
+        return entry
