@@ -8,8 +8,8 @@ example, Table 19 ChangeFileSettings (CommMode.Full), Tables 26/27 ChangeKey.
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.cmac import CMAC
 from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.cmac import CMAC
 
 from reader_agent.cards import crypto
 from reader_agent.cards.desfire import DesfireClient
@@ -108,7 +108,11 @@ def test_ev2_mac_mode_an12196_get_file_settings() -> None:
 
 def test_ev2_full_mode_an12196_change_file_settings() -> None:
     """Table 19: CmdCtr 1, data 4000E0C1F121200000430000430000 enciphered and MACed."""
-    enc, mac, ti = h("1309C877509E5A215007FF0ED19CA564"), h("4C6626F5E72EA694202139295C7A7FC7"), h("9D00C4DF")
+    enc, mac, ti = (
+        h("1309C877509E5A215007FF0ED19CA564"),
+        h("4C6626F5E72EA694202139295C7A7FC7"),
+        h("9D00C4DF"),
+    )
     data = h("4000E0C1F121200000430000430000")
     channel = Ev2Channel(enc, mac, ti, counter=1)
     params = channel.wrap(0x5F, b"\x02", data, CommMode.FULL)
@@ -158,7 +162,11 @@ class _Captured(Exception):
     ],
 )
 def test_ev2_change_key_an12196(counter: int, key_no: int, new_key: str, apdu: str) -> None:
-    enc, mac, ti = h("4CF3CB41A22583A61E89B158D252FC53"), h("5529860B2FC5FB6154B7F28361D30BF9"), h("7614281A")
+    enc, mac, ti = (
+        h("4CF3CB41A22583A61E89B158D252FC53"),
+        h("5529860B2FC5FB6154B7F28361D30BF9"),
+        h("7614281A"),
+    )
     sent: list[bytes] = []
 
     def transmit(frame: bytes) -> bytes:

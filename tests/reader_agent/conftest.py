@@ -1,0 +1,65 @@
+"""Fixtures for the card side: per-card diversified keys, emulated cards, a virtual reader."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import pytest
+
+from keys.diversify import an10922_aes128
+from reader_agent.cards.desfire import DesfireClient
+from reader_agent.cards.purse import Purse, PurseLayout, personalise
+from reader_agent.drivers.virtual import VirtualReader
+from reader_agent.emulate.desfire_card import EmulatedDesfire
+from reader_agent.emulate.desfire_state import HW_MAJOR_EV1, HW_MAJOR_EV2, DesfireCardState
+
+SYSTEM_ID = b"cardsvc-test"
+MASTER_KEYS = {0: bytes(range(16)), 1: bytes(range(16, 32)), 2: bytes(range(32, 48))}
+UID = bytes.fromhex("04A1B2C3D4E580")
+
+
+class DiversifiedKeys:
+    """AN10922 per-card keys from one master key per key number (what a keystore would hold)."""
+
+    def __call__(self, uid: bytes, aid: bytes, key_no: int) -> bytes:
+        return an10922_aes128(MASTER_KEYS[key_no], uid, aid, SYSTEM_ID)
+
+
+def seeded_random(seed: int) -> Callable[[int], bytes]:
+    rng = random.Random(seed)
+    return lambda n: rng.randbytes(n)
+
+
+@pytest.fixture
+def card_keys() -> DiversifiedKeys:
+    return DiversifiedKeys()
+
+
+@pytest.fixture
+def layout() -> PurseLayout:
+    return PurseLayout(upper_limit=5_000_000)
+
+
+@pytest.fixture(params=[HW_MAJOR_EV1, HW_MAJOR_EV2], ids=["ev1", "ev2"])
+def blank_card(request: pytest.FixtureRequest) -> EmulatedDesfire:
+    return EmulatedDesfire(DesfireCardState(UID, hw_major=request.param))
+
+
+@pytest.fixture
+def reader(blank_card: EmulatedDesfire) -> VirtualReader:
+    reader = VirtualReader()
+    reader.insert(blank_card)
+    return reader
+
+
+@pytest.fixture
+def purse_card(
+    reader: VirtualReader, card_keys: DiversifiedKeys, layout: PurseLayout
+) -> EmulatedDesfire:
+    """The blank card, personalised and topped up with 100,000 đồng."""
+    personalise(DesfireClient(reader.transmit), card_keys, layout)
+    Purse(DesfireClient(reader.transmit), card_keys, layout).credit(100_000)
+    card = reader._card
+    assert isinstance(card, EmulatedDesfire)
+    return card
