@@ -171,6 +171,8 @@ def cmd_revoke(args: argparse.Namespace, store: BaseKeystore) -> int:
 def cmd_kcv(args: argparse.Namespace, store: BaseKeystore) -> int:
     versions = ([args.version] if args.version is not None
                 else [r.version for r in store.versions(args.label) if r.kind == "aes128"])
+    if not versions:
+        raise KeyStateError(f"{args.label} is a signing key: it has a key id, not a KCV")
     for version in versions:
         print(f"{args.label}/v{version} kcv {store.kcv(args.label, version)} (matches the record)")
     return 0

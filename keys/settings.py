@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keys.file_format import DEFAULT_SCRYPT_N
 from keys.file_keystore import FileKeystore
-from keys.keystore import BaseKeystore, Clock, system_clock
+from keys.keystore import BaseKeystore, Clock, Keystore, system_clock
 
 
 def _default_module() -> str:
@@ -41,3 +41,8 @@ def open_keystore(
     from keys.pkcs11_keystore import Pkcs11Keystore  # python-pkcs11 only when an HSM is used
 
     return Pkcs11Keystore(settings.pkcs11_module, settings.token_label, secret, clock)
+
+
+def _conforms_to_the_protocol(store: BaseKeystore) -> Keystore:
+    """Type-level check (mypy): every BaseKeystore satisfies the Keystore protocol."""
+    return store

@@ -122,6 +122,8 @@ def test_signing_keys_and_signed_public_export(
     assert run(capsys, "generate", "--label", "pub", "--type", "ed25519",
                "--purpose", "keyset")[0] == 0
     assert run(capsys, "rotate", "--label", "qr", "--overlap", "1h")[0] == 0
+    status, _, err = run(capsys, "kcv", "--label", "qr")
+    assert status == 1 and "not a KCV" in err
     status, _, err = run(capsys, "export-public", "--purpose", "qr", "--sign-with", "qr")
     assert status == 1 and "not a 'keyset' signing key" in err
     out_file = tmp_path / "qr-keys.json"
