@@ -5,6 +5,7 @@ transaction. The committer (committer.py) decides which submissions form a group
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -128,13 +129,17 @@ class _BatchPlan:
                 continue
             slots.append((msg, len(self.batch)))
             self.batch.append(self._to_core(sub.actor, msg))
-            self.meta[msg.id] = TxMeta(msg.seq, request_id, msg.occurred_at, sub.actor.by_user)
+            self.meta[msg.id] = TxMeta(
+                msg.seq or None, request_id, msg.occurred_at, sub.actor.by_user
+            )
         self.slots.append(slots)
 
     def _predecide(self, actor: Actor, msgs: list[TransactionMsg]) -> list[str | None]:
         decided: list[str | None] = [None] * len(msgs)
-        used = _seqs_in_journal(self.conn, actor.terminal_id, [m.seq for m in msgs])
+        used = _seqs_in_journal(self.conn, actor.terminal_id, [m.seq for m in msgs if m.seq])
         for k, m in enumerate(msgs):
+            if not m.seq:
+                continue  # made by the service for a person (block, expire): no terminal sequence
             owner = used.get(m.seq) or self.claimed.get((actor.terminal_id, m.seq))
             if owner is not None and owner != m.id:
                 decided[k] = ProtocolCode.SEQUENCE_REUSED
@@ -187,6 +192,26 @@ class _BatchPlan:
                     msgs.append(ResultMsg(id=msg.id, seq=msg.seq, code=slot))
             out.append(msgs)
         return out
+
+
+def service_instruction(op: str, instrument: str) -> TransactionMsg:
+    """A transaction the service makes for a person (block, unblock, expire): no terminal
+    sequence (seq 0), an id of its own. Built without validation: `op` is not a terminal op."""
+    return TransactionMsg.model_construct(
+        id="svc-" + uuid.uuid4().hex,
+        seq=0,
+        op=op,
+        instrument=instrument,
+        amount=0,
+        ref=None,
+        counterparty=None,
+        purchase_amount=0,
+        expires_at=0,
+        funding="cash",
+        program=None,
+        linked=False,
+        occurred_at=None,
+    )
 
 
 def _chain_start(msgs: list[TransactionMsg], k: int) -> int:

@@ -178,8 +178,17 @@ class LedgerRepository:
             for i in sorted(state.changed_instruments)
             if i in state.instruments
         ]
-        new = [_instrument_row(inst) for inst in changed if inst.id not in existed]
-        old = [_instrument_row(inst) for inst in changed if inst.id in existed]
+        issued_at = {
+            state.records[i].tx.instrument: state.records[i].tx.store
+            for i in state.new_records
+            if state.records[i].tx.op is Op.ISSUE
+        }
+        new = [
+            {**_instrument_row(inst), "store_id": issued_at.get(inst.id)}
+            for inst in changed
+            if inst.id not in existed
+        ]
+        old = [_instrument_update(inst) for inst in changed if inst.id in existed]
         if new:
             self.conn.execute(instruments.insert(), new)
         if old:
@@ -195,7 +204,7 @@ class LedgerRepository:
                     holds=bindparam("holds"),
                 )
             )
-            self.conn.execute(stmt, [{**row, "b_id": row["id"]} for row in old])
+            self.conn.execute(stmt, old)
 
     def _write_journal(self, state: LedgerState, meta: dict[str, TxMeta], now: int) -> None:
         rows = []
@@ -245,12 +254,24 @@ class LedgerRepository:
         self.conn.execute(stmt, rows)
 
 
+def _holds_json(inst: Instrument) -> str:
+    if not inst.holds:
+        return "[]"
+    return json.dumps([[h.id, h.amount, h.expires_at] for h in inst.holds.values()])
+
+
+def _instrument_update(inst: Instrument) -> dict[str, object]:
+    return {
+        "b_id": inst.id,
+        "balance": inst.balance,
+        "status": str(inst.status),
+        "uses_left": inst.uses_left,
+        "last_used_at": inst.last_used_at,
+        "holds": _holds_json(inst),
+    }
+
+
 def _instrument_row(inst: Instrument) -> dict[str, object]:
-    holds = (
-        json.dumps([[h.id, h.amount, h.expires_at] for h in inst.holds.values()])
-        if inst.holds
-        else "[]"
-    )
     return {
         "id": inst.id,
         "program_id": inst.spec.program,
@@ -263,6 +284,6 @@ def _instrument_row(inst: Instrument) -> dict[str, object]:
         "issued_at": inst.issued_at,
         "valid_from": inst.spec.valid_from,
         "valid_until": inst.spec.valid_until,
-        "holds": holds,
+        "holds": _holds_json(inst),
         "store_id": None,
     }

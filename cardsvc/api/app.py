@@ -1,0 +1,45 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cardsvc.api import errors, routes_admin, routes_instruments, routes_ops, routes_terminal
+from cardsvc.settings import Settings, get_settings
+from cardsvc.wiring import Ledger, build_ledger, wall_clock
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], int] = wall_clock,
+    ledger: Ledger | None = None,
+) -> FastAPI:
+    """Build the app. Pass `ledger` to share one wired Ledger (tests), else it is built at start."""
+    cfg = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = ledger is None
+        app.state.ledger = ledger or build_ledger(cfg, clock)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.ledger.close()
+
+    app = FastAPI(
+        title="cardsvc",
+        version="1",
+        summary="Stored-value ledger: prepaid and gift cards, vouchers, e-tickets, member cards",
+        lifespan=lifespan,
+    )
+    if ledger is not None:
+        app.state.ledger = ledger
+    errors.install(app)
+    for module in (routes_terminal, routes_admin, routes_instruments, routes_ops):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,84 @@
+"""Request dependencies: the wired Ledger, the authenticated person, the verified terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Connection
+
+from cardsvc.protocol.signing import SignatureParams, verify_request
+from cardsvc.services.ingest import Actor, Evidence
+from cardsvc.services.people import Person, authenticate
+from cardsvc.wiring import Ledger
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def read_conn(ledger: LedgerDep) -> Iterator[Connection]:
+    with ledger.engine.connect() as conn:
+        yield conn
+
+
+def write_conn(ledger: LedgerDep) -> Iterator[Connection]:
+    with ledger.engine.begin() as conn:
+        yield conn
+
+
+ReadConn = Annotated[Connection, Depends(read_conn)]
+WriteConn = Annotated[Connection, Depends(write_conn)]
+
+
+def current_person(ledger: LedgerDep, authorization: Annotated[str, Header()] = "") -> Person:
+    token = authorization.removeprefix("Bearer ").strip()
+    with ledger.engine.connect() as conn:
+        return authenticate(conn, token)
+
+
+PersonDep = Annotated[Person, Depends(current_person)]
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    actor: Actor
+    evidence: Evidence
+    params: SignatureParams
+
+
+async def signed_request(request: Request, ledger: LedgerDep) -> SignedRequest:
+    """Verify the terminal's RFC 9421 signature over this request (raises SignatureRejected)."""
+    body = await request.body()
+    now = ledger.clock()
+    params, key = verify_request(
+        request.method,
+        str(request.url),
+        request.headers,
+        body,
+        lambda key_id: ledger.keys.lookup(key_id, now),
+        now=now,
+        window_s=ledger.settings.signature_window_s,
+    )
+    actor = Actor(key.terminal_id, ledger.keys.store_of(params.key_id))
+    evidence = Evidence(
+        params.key_id,
+        params.created,
+        params.nonce,
+        request.method,
+        request.url.path,
+        params.signature_input,
+        params.signature,
+        params.content_digest,
+        body,
+    )
+    return SignedRequest(actor, evidence, params)
+
+
+SignedDep = Annotated[SignedRequest, Depends(signed_request)]

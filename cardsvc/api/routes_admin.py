@@ -1,0 +1,193 @@
+"""Administration: stores, terminals, keys, programs and people (admin role)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, select
+
+from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn, WriteConn
+from cardsvc.core import AMOUNT_MAX, BALANCE_MAX, InstrumentKind, InstrumentSpec, Unit
+from cardsvc.core.checks import valid_spec
+from cardsvc.services import terminals
+from cardsvc.services.errors import Conflict, Invalid
+from cardsvc.services.people import Role, create_person
+from cardsvc.services.programs import terms_from_json, terms_to_json
+from cardsvc.storage.schema import programs
+
+router = APIRouter(tags=["administration"])
+
+Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
+class StoreIn(BaseModel):
+    id: str = Id
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TerminalIn(BaseModel):
+    id: str = Id
+    store_id: str = Id
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PersonIn(BaseModel):
+    id: str = Id
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    store_id: str | None = None
+
+
+class ProgramIn(BaseModel):
+    """A program: the terms instruments are issued under. Immutable once created."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": "GIFT-TET",
+                    "name": "Thẻ quà Tết 2027",
+                    "kind": "gift",
+                    "unit": "VND",
+                    "max_balance": 5_000_000,
+                    "reloadable": False,
+                    "partial": True,
+                    "validity_s": 31_536_000,
+                }
+            ]
+        }
+    }
+
+    id: str = Id
+    name: str = Field(min_length=1, max_length=200)
+    kind: InstrumentKind
+    unit: Unit
+    max_balance: int = Field(10_000_000, gt=0, le=BALANCE_MAX, strict=True)
+    reloadable: bool = False
+    partial: bool = True
+    uses: int | None = Field(None, ge=1)
+    discount_bp: int = Field(0, ge=0, le=10_000)
+    discount_cap: int = Field(0, ge=0, le=AMOUNT_MAX)
+    min_spend: int = Field(0, ge=0, le=AMOUNT_MAX)
+    passback_s: int = Field(0, ge=0)
+    valid_from: int | None = Field(None, ge=0)
+    valid_until: int | None = Field(None, ge=0)
+    validity_s: int | None = Field(
+        None, gt=0, description="instruments expire this long after issue"
+    )
+    accepted_stores: list[str] = []
+
+    def spec(self) -> InstrumentSpec:
+        return InstrumentSpec(
+            kind=self.kind,
+            unit=self.unit,
+            program=self.id,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            reloadable=self.reloadable,
+            partial=self.partial,
+            max_balance=self.max_balance,
+            uses=self.uses,
+            discount_bp=self.discount_bp,
+            discount_cap=self.discount_cap,
+            min_spend=self.min_spend,
+            passback_s=self.passback_s,
+            accepted_stores=frozenset(self.accepted_stores),
+        )
+
+
+@router.post("/v1/stores", status_code=201)
+def create_store(
+    body: StoreIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+) -> dict[str, str]:
+    person.require(Role.ADMIN)
+    terminals.create_store(conn, body.id, body.name, ledger.clock())
+    return {"id": body.id}
+
+
+@router.post("/v1/terminals", status_code=201)
+def create_terminal(
+    body: TerminalIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+) -> dict[str, Any]:
+    """Create a terminal; the answer holds its one-time enrollment code (shown once)."""
+    person.require(Role.ADMIN)
+    ttl = ledger.settings.enrollment_code_ttl_s
+    code = terminals.create_terminal(conn, body.id, body.store_id, body.name, ledger.clock(), ttl)
+    return {"id": body.id, "enrollment_code": code, "expires_at": ledger.clock() + ttl}
+
+
+@router.post("/v1/keys/{key_id}/revoke")
+def revoke_key(
+    key_id: str, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+) -> dict[str, str]:
+    person.require(Role.ADMIN)
+    terminals.revoke_key(conn, key_id, ledger.clock())
+    ledger.keys.forget(key_id)
+    return {"key_id": key_id, "status": "revoked"}
+
+
+@router.post("/v1/programs", status_code=201)
+def create_program(
+    body: ProgramIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+) -> dict[str, Any]:
+    person.require(Role.ADMIN)
+    spec = body.spec()
+    if not valid_spec(spec):
+        raise Invalid("inconsistent terms (validity window, discount on a non-voucher, ...)")
+    if conn.execute(select(programs.c.id).where(programs.c.id == body.id)).first():
+        raise Conflict(f"program {body.id} exists; terms are immutable, create a new program")
+    conn.execute(
+        insert(programs).values(
+            id=body.id,
+            name=body.name,
+            kind=str(body.kind),
+            unit=str(body.unit),
+            terms=terms_to_json(spec),
+            validity_s=body.validity_s,
+            created_at=ledger.clock(),
+        )
+    )
+    return {"id": body.id}
+
+
+@router.get("/v1/programs")
+def list_programs(person: PersonDep, conn: ReadConn) -> list[dict[str, Any]]:
+    rows = conn.execute(select(programs).order_by(programs.c.id)).all()
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "kind": r.kind,
+            "unit": r.unit,
+            "validity_s": r.validity_s,
+            "terms": _terms_view(r.terms),
+        }
+        for r in rows
+    ]
+
+
+def _terms_view(terms: str) -> dict[str, Any]:
+    spec = terms_from_json(terms)
+    return {
+        "max_balance": spec.max_balance,
+        "reloadable": spec.reloadable,
+        "partial": spec.partial,
+        "uses": spec.uses,
+        "discount_bp": spec.discount_bp,
+        "discount_cap": spec.discount_cap,
+        "min_spend": spec.min_spend,
+        "valid_from": spec.valid_from,
+        "valid_until": spec.valid_until,
+    }
+
+
+@router.post("/v1/people", status_code=201)
+def create_people(
+    body: PersonIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+) -> dict[str, str]:
+    """Create a person; the answer holds their API token (shown once)."""
+    person.require(Role.ADMIN)
+    token = create_person(conn, body.id, body.name, body.role, body.store_id, ledger.clock())
+    return {"id": body.id, "token": token}

@@ -1,0 +1,72 @@
+"""Instruments for people: look-up, history, block / unblock / expire; finance reports."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+
+from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn
+from cardsvc.protocol.messages import ResultMsg
+from cardsvc.services import queries
+from cardsvc.services.ingest import Actor, Submission, service_instruction
+from cardsvc.services.people import Role
+
+router = APIRouter(tags=["instruments"])
+
+HQ_STORE = "hq"  # the store recorded for actions taken by people without a store
+
+
+@router.get("/v1/instruments/{instrument_id}")
+def lookup(instrument_id: str, person: PersonDep, conn: ReadConn) -> dict[str, Any]:
+    """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
+    person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
+    return queries.instrument_view(conn, instrument_id)
+
+
+@router.get("/v1/instruments/{instrument_id}/history")
+def history(
+    instrument_id: str,
+    person: PersonDep,
+    conn: ReadConn,
+    limit: int = Query(100, ge=1, le=queries.HISTORY_MAX),
+) -> dict[str, Any]:
+    person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
+    view = queries.instrument_view(conn, instrument_id)
+    return {
+        "instrument": view,
+        "transactions": queries.instrument_history(conn, instrument_id, limit),
+    }
+
+
+@router.post("/v1/instruments/{instrument_id}/{action}", response_model=ResultMsg)
+async def act(
+    instrument_id: str,
+    action: Literal["block", "unblock", "expire"],
+    person: PersonDep,
+    ledger: LedgerDep,
+) -> ResultMsg:
+    """Block a lost card (any staff), unblock (its issuing store or admin), expire (finance)."""
+    if action == "expire":
+        person.require(Role.ADMIN, Role.FINANCE)
+    else:
+        person.require(Role.ADMIN, Role.STAFF)
+    if action == "unblock":
+        with ledger.engine.connect() as conn:
+            issued = queries.instrument_view(conn, instrument_id)["store"]
+        person.require(Role.ADMIN, Role.STAFF, store_id=issued)
+    msg = service_instruction(action, instrument_id)
+    actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
+    outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
+    return outcome.results[0]
+
+
+@router.get("/v1/reports/liability")
+def liability(person: PersonDep, conn: ReadConn) -> dict[str, Any]:
+    """Outstanding stored value per program and unit, checked against the journal."""
+    person.require(Role.ADMIN, Role.FINANCE, store_id=None)
+    if person.store_id is not None and person.role is not Role.ADMIN:
+        person.require(Role.ADMIN)  # chain-wide figures: head-office finance only
+    rows = queries.liability(conn)
+    return {"programs": rows, "consistent": all(r["consistent"] for r in rows)}

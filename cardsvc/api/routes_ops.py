@@ -1,0 +1,26 @@
+"""Health and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy import text
+
+from cardsvc.api.deps import LedgerDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/v1/health")
+def health(ledger: LedgerDep) -> dict[str, object]:
+    with ledger.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {
+        "status": "ok",
+        "database": ledger.engine.dialect.name,
+        "groups_committed": ledger.committer.groups_committed,
+    }
+
+
+@router.get("/metrics")
+def metrics(ledger: LedgerDep) -> Response:
+    return Response(ledger.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,90 @@
+"""A terminal's client of the ledger: signs every request (RFC 9421) and speaks protocol v1.
+
+Used by the reader agent, the demo, the tests and the benchmarks. Transport errors surface as
+httpx exceptions (the agent queues on them); refusals as LedgerRefused with the stable code.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from cardsvc.protocol.messages import BatchRequest, BatchResponse, TransactionMsg
+from cardsvc.protocol.signing import Signer, sign_request
+
+
+class LedgerRefused(Exception):
+    """The ledger answered with an error (4xx/5xx): `status`, stable `code`, `detail`."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status, self.code, self.detail = status, code, detail
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+        code, detail = str(body.get("error", "error")), str(body.get("detail", ""))
+    except ValueError:
+        code, detail = "error", response.text[:200]
+    raise LedgerRefused(response.status_code, code, detail)
+
+
+def enroll(http: httpx.Client, terminal_id: str, code: str, public_key: bytes) -> dict[str, Any]:
+    """Register this terminal's public key with its one-time enrollment code."""
+    body = {
+        "terminal_id": terminal_id,
+        "code": code,
+        "public_key": base64.b64encode(public_key).decode(),
+    }
+    response = http.post("/v1/terminals/enroll", json=body)
+    _raise_for(response)
+    result: dict[str, Any] = response.json()
+    return result
+
+
+class LedgerClient:
+    def __init__(
+        self,
+        http: httpx.Client,
+        terminal_id: str,
+        signer: Signer,
+        clock: Callable[[], int] = lambda: int(time.time()),
+    ) -> None:
+        self.http, self.terminal_id, self.signer, self.clock = http, terminal_id, signer, clock
+
+    def _send(self, method: str, path: str, body: bytes = b"") -> httpx.Response:
+        url = str(self.http.base_url.join(path))
+        headers = sign_request(
+            method, url, body, self.signer, self.terminal_id, created=self.clock()
+        )
+        response = self.http.request(method, path, content=body, headers=headers)
+        _raise_for(response)
+        return response
+
+    def submit(self, transactions: Sequence[TransactionMsg]) -> BatchResponse:
+        body = BatchRequest(transactions=list(transactions)).model_dump_json(exclude_defaults=True)
+        return BatchResponse.model_validate_json(
+            self._send("POST", "/v1/batches", body.encode()).content
+        )
+
+    def lookup(self, instrument_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._send(
+            "GET", f"/v1/terminal/instruments/{instrument_id}"
+        ).json()
+        return result
+
+    def hotlist(self) -> list[str]:
+        return list(self._send("GET", "/v1/terminal/hotlist").json()["blocked"])
+
+    def rotate_key(self, new_public_key: bytes) -> dict[str, str]:
+        body = json.dumps({"public_key": base64.b64encode(new_public_key).decode()}).encode()
+        result: dict[str, str] = self._send("POST", "/v1/terminal/keys", body).json()
+        return result
