@@ -200,7 +200,7 @@ def service_instruction(op: str, instrument: str) -> TransactionMsg:
     return TransactionMsg.model_construct(
         id="svc-" + uuid.uuid4().hex,
         seq=0,
-        op=op,
+        op=op,  # type: ignore[arg-type]  # staff ops are not terminal ops
         instrument=instrument,
         amount=0,
         ref=None,

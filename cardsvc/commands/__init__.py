@@ -1,0 +1,10 @@
+"""Subcommands of `cardsvc`. To add one: a module with `register(subparsers)` that sets
+`run=callable(args) -> int` on its parsers, listed here."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from cardsvc.commands import admin, demo, serve
+
+COMMAND_MODULES: list[ModuleType] = [serve, admin, demo]

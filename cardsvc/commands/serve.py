@@ -1,0 +1,47 @@
+"""`cardsvc serve` and `cardsvc migrate`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cardsvc.settings import get_settings
+from cardsvc.storage.db import make_engine
+from cardsvc.storage.migrate import upgrade
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the ledger HTTP service (uvicorn)")
+    p.add_argument("--host", help="listen address (CARDSVC_HOST)")
+    p.add_argument("--port", type=int, help="listen port (CARDSVC_PORT)")
+    p.add_argument("--workers", type=int, help="worker processes (PostgreSQL only)")
+    p.set_defaults(run=serve)
+    m = sub.add_parser("migrate", help="bring the database to the newest schema")
+    m.set_defaults(run=migrate)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    workers = args.workers or settings.workers
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise SystemExit("cardsvc: several workers need PostgreSQL (SQLite has one writer)")
+    uvicorn.run(
+        "cardsvc.api.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine)
+    print(f"database at newest schema: {engine.url.render_as_string(hide_password=True)}")
+    return 0
