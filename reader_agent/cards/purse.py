@@ -115,6 +115,9 @@ class Purse:
 
     def _open(self, key: PurseKey) -> None:
         """Identify the card, select the purse application and authenticate with `key`."""
+        # Selecting the PICC first ends any session left on the card by an earlier client,
+        # so that GetVersion goes plain whatever state the card was in.
+        self._client.select_application(0)
         version = self._client.get_version()
         self.uid, self._ev2 = version.uid, version.supports_ev2
         try:
@@ -222,9 +225,9 @@ def personalise(
     The application keys start as AES zero keys; keys 1 and 2 are replaced first and the
     master key last, because changing the key of the session ends the session.
     """
+    client.select_application(0)
     version = client.get_version()
     uid, ev2 = version.uid, version.supports_ev2
-    client.select_application(0)
     if picc_key is not None:
         client.authenticate(0, picc_key, ev2=ev2)
     client.create_application(layout.aid, APP_KEY_SETTINGS, len(PurseKey))

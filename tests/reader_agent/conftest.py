@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -13,6 +15,7 @@ from reader_agent.cards.purse import Purse, PurseLayout, personalise
 from reader_agent.drivers.virtual import VirtualReader
 from reader_agent.emulate.desfire_card import EmulatedDesfire
 from reader_agent.emulate.desfire_state import HW_MAJOR_EV1, HW_MAJOR_EV2, DesfireCardState
+from reader_agent.emulate.vpcd import VpcdAddress, VpcdCardLink
 
 SYSTEM_ID = b"cardsvc-test"
 MASTER_KEYS = {0: bytes(range(16)), 1: bytes(range(16, 32)), 2: bytes(range(32, 48))}
@@ -63,3 +66,33 @@ def purse_card(
     card = reader._card
     assert isinstance(card, EmulatedDesfire)
     return card
+
+
+VPCD_PORT = int(os.environ.get("CARDSVC_VPCD_PORT", "35963"))
+VPCD_READER = f"Virtual PCD 00 {VPCD_PORT - 35963:02d}"
+
+
+@pytest.fixture
+def vpcd_card(pcscd_available: None) -> Iterator[tuple[EmulatedDesfire, VpcdCardLink]]:
+    """A blank emulated EV2 DESFire card inserted into pcscd's vpcd reader."""
+    wait_until_reader_empty()  # pcscd may still show the previous test's card for ~0.5 s
+    emulated = EmulatedDesfire(DesfireCardState(UID))
+    link = VpcdCardLink(emulated, VpcdAddress("127.0.0.1", VPCD_PORT), reinsert_delay=0.5)
+    link.start()
+    yield emulated, link
+    link.stop()
+    wait_until_reader_empty()
+
+
+def wait_until_reader_empty(timeout: float = 10.0) -> None:
+    from reader_agent.drivers import pcsc
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = {info.name: info.card_present for info in pcsc.list_readers()}
+        if VPCD_READER not in states:
+            pytest.fail(f"pcscd has no reader {VPCD_READER!r}: is vpcd installed?")
+        if not states[VPCD_READER]:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{VPCD_READER} still shows a card after {timeout} s")
