@@ -140,6 +140,8 @@ transactions = Table(
     Column("occurred_at", BigInteger),  # when the terminal says it happened (offline taps)
     Column("request_id", BigInteger),  # the signed request that carried it
     Column("by_user", String(ID)),  # made by a person through the API (block, expire...)
+    Column("card_uid", String(20)),  # offline-capable purse: the card's UID (hex)
+    Column("card_counter", BigInteger),  # ... and its transaction counter after this operation
     UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
@@ -177,4 +179,29 @@ users = Table(
     Column("token_hash", String(128), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+)
+
+# The ledger's mirror of each offline-capable purse card: the last counter and value the card
+# reported. A counter that goes backwards (a restored or cloned card), a gap (operations the
+# ledger never saw) or a value that differs from the mirror raises a card alert for finance.
+card_mirror = Table(
+    "card_mirror",
+    metadata,
+    Column("uid", String(20), primary_key=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("counter", BigInteger, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+card_alerts = Table(
+    "card_alerts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("uid", String(20), nullable=False),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("tx_id", String(ID), nullable=False),
+    Column("kind", String(16), nullable=False),  # replay, gap, divergence
+    Column("detail", Text, nullable=False),
+    Column("at", BigInteger, nullable=False),
 )
