@@ -70,3 +70,12 @@ def liability(person: PersonDep, conn: ReadConn) -> dict[str, Any]:
         person.require(Role.ADMIN)  # chain-wide figures: head-office finance only
     rows = queries.liability(conn)
     return {"programs": rows, "consistent": all(r["consistent"] for r in rows)}
+
+
+@router.get("/v1/reports/card-alerts")
+def card_alerts(
+    person: PersonDep, conn: ReadConn, limit: int = Query(100, ge=1, le=queries.HISTORY_MAX)
+) -> dict[str, Any]:
+    """Purse cards that replayed an old state, skipped operations or diverged from the ledger."""
+    person.require(Role.ADMIN, Role.FINANCE)
+    return {"alerts": queries.card_alert_list(conn, limit)}

@@ -25,6 +25,22 @@ TerminalOp = Literal[
 ]
 
 
+class CardEvidence(BaseModel):
+    """What an offline-capable purse card (DESFire value file) reported during the operation.
+
+    The card is not trusted: the ledger mirrors each card's counter and value and raises an
+    alert on a counter that goes back (a restored or cloned card: the transaction is refused
+    and the instrument blocked), a gap, or a value that differs from its mirror.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uid: str = Field(pattern=r"^[0-9A-F]{8,20}$", description="card UID, upper-case hex")
+    counter: int = Field(ge=0, le=2**32 - 1, strict=True, description="card counter after")
+    before: int = Field(ge=-(2**31), le=2**31 - 1, strict=True, description="value file before")
+    after: int = Field(ge=-(2**31), le=2**31 - 1, strict=True, description="value file after")
+
+
 class TransactionMsg(BaseModel):
     """One transaction as a terminal sends it."""
 
@@ -45,6 +61,7 @@ class TransactionMsg(BaseModel):
     program: Id | None = Field(None, description="issue: the program to issue under")
     linked: bool = Field(False, description="chained with the next transaction: all or nothing")
     occurred_at: EpochSeconds | None = Field(None, description="terminal time of an offline tap")
+    card: CardEvidence | None = Field(None, description="purse cards: what the card reported")
 
 
 class BatchRequest(BaseModel):

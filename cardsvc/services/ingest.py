@@ -18,6 +18,7 @@ from cardsvc.core import Funding, Op, Policy, ResultCode, Transaction, apply
 from cardsvc.protocol.codes import ProtocolCode
 from cardsvc.protocol.messages import ResultMsg, TransactionMsg
 from cardsvc.protocol.signing import SignatureRejected
+from cardsvc.services.card_mirror import CardMirror
 from cardsvc.services.programs import ProgramCache
 from cardsvc.storage.ledger_repo import LedgerRepository, TxMeta
 from cardsvc.storage.schema import signed_requests, transactions
@@ -118,6 +119,8 @@ class _BatchPlan:
         # Per submission: per message, an index into `batch` or an already decided code.
         self.slots: list[list[tuple[TransactionMsg, int | str]]] = []
         self.claimed: dict[tuple[str, int], str] = {}  # (terminal, seq) -> tx id, this group
+        self.cards = CardMirror(conn, now)
+        self.replayed_cards: dict[str, None] = {}  # instruments to block (ordered set)
 
     def add(self, sub: Submission, request_id: int | None) -> None:
         msgs = list(sub.txs)
@@ -130,7 +133,12 @@ class _BatchPlan:
             slots.append((msg, len(self.batch)))
             self.batch.append(self._to_core(sub.actor, msg))
             self.meta[msg.id] = TxMeta(
-                msg.seq or None, request_id, msg.occurred_at, sub.actor.by_user
+                msg.seq or None,
+                request_id,
+                msg.occurred_at,
+                sub.actor.by_user,
+                msg.card.uid if msg.card else None,
+                msg.card.counter if msg.card else None,
             )
         self.slots.append(slots)
 
@@ -144,6 +152,11 @@ class _BatchPlan:
             if owner is not None and owner != m.id:
                 decided[k] = ProtocolCode.SEQUENCE_REUSED
             self.claimed.setdefault((actor.terminal_id, m.seq), m.id)
+        for k, m in enumerate(msgs):
+            resend = used.get(m.seq) == m.id
+            if m.card is not None and decided[k] is None and not resend and not self.cards.judge(m):
+                decided[k] = ProtocolCode.CARD_REPLAY
+                self.replayed_cards[m.instrument] = None
         if msgs and msgs[-1].linked:  # a chain the request never closed
             for j in range(_chain_start(msgs, len(msgs) - 1), len(msgs)):
                 decided[j] = ResultCode.LINKED_CHAIN_OPEN
@@ -172,11 +185,13 @@ class _BatchPlan:
     def run(self, policy: Policy) -> list[list[ResultMsg]]:
         repo = LedgerRepository(self.conn, self.programs)
         core_results = []
+        self._block_replayed_cards()
         if self.batch:
             state, existed = repo.load(self.batch, self.now)
             outcome = apply(state, self.batch, self.now, policy)
             repo.persist(state, existed, outcome.postings, self.meta, self.now)
             core_results = outcome.results
+        self.cards.persist()
         out = []
         for slots in self.slots:
             msgs = []
@@ -192,6 +207,14 @@ class _BatchPlan:
                     msgs.append(ResultMsg(id=msg.id, seq=msg.seq, code=slot))
             out.append(msgs)
         return out
+
+    def _block_replayed_cards(self) -> None:
+        """A restored or cloned purse card: block its instrument so terminals refuse it."""
+        actor = Actor("ledger", "hq", by_user="card-mirror")
+        for instrument in self.replayed_cards:
+            msg = service_instruction("block", instrument)
+            self.batch.append(self._to_core(actor, msg))
+            self.meta[msg.id] = TxMeta(None, None, None, actor.by_user)
 
 
 def service_instruction(op: str, instrument: str) -> TransactionMsg:

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, func, literal, select
 
 from cardsvc.core.accounts import instrument_account
 from cardsvc.services.errors import NotFound
-from cardsvc.storage.schema import instruments, postings, transactions
+from cardsvc.storage.schema import card_alerts, instruments, postings, transactions
 
 HISTORY_MAX = 500
 HOTLIST_MAX = 100_000
@@ -99,3 +99,9 @@ def instrument_journal_balance(conn: Connection, instrument_id: str) -> int:
         postings.c.account == instrument_account(instrument_id)
     )
     return int(conn.execute(q).scalar_one())
+
+
+def card_alert_list(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Purse cards whose reports did not fit the ledger's mirror (newest first)."""
+    q = select(card_alerts).order_by(card_alerts.c.id.desc()).limit(min(max(limit, 1), HISTORY_MAX))
+    return [dict(r._mapping) for r in conn.execute(q)]

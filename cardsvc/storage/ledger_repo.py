@@ -44,6 +44,8 @@ class TxMeta:
     request_id: int | None
     occurred_at: int | None
     by_user: str | None = None
+    card_uid: str | None = None  # purse cards: the UID and counter the card reported
+    card_counter: int | None = None
 
 
 def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -233,6 +235,8 @@ class LedgerRepository:
                     "occurred_at": m.occurred_at,
                     "request_id": m.request_id,
                     "by_user": m.by_user,
+                    "card_uid": m.card_uid,
+                    "card_counter": m.card_counter,
                 }
             )
         if rows:

@@ -32,6 +32,7 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 ID = 64  # ids are short strings chosen by terminals or the service
+AUTO_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 
 stores = Table(
     "stores",
@@ -197,7 +198,7 @@ card_mirror = Table(
 card_alerts = Table(
     "card_alerts",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
     Column("uid", String(20), nullable=False),
     Column("instrument_id", String(ID), nullable=False),
     Column("tx_id", String(ID), nullable=False),
