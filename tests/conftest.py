@@ -39,5 +39,6 @@ def pcscd_available() -> None:
 def pkcs11_module() -> str:
     """Path of the SoftHSM2 PKCS#11 module, with SOFTHSM2_CONF pointing at a fresh token dir."""
     path = os.environ.get("CARDSVC_PKCS11_MODULE", "")
-    need_server("SoftHSM2 (CARDSVC_PKCS11_MODULE)", bool(path) and bool(os.environ.get("SOFTHSM2_CONF")))
+    ready = bool(path) and bool(os.environ.get("SOFTHSM2_CONF"))
+    need_server("SoftHSM2 (CARDSVC_PKCS11_MODULE)", ready)
     return path
