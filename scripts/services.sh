@@ -11,7 +11,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # --- pcscd ---------------------------------------------------------------------------------
 PCSCD_STARTED_BY_US=0
-pcscd_running() { [ -f /run/pcscd/pcscd.pid ] && kill -0 "$(cat /run/pcscd/pcscd.pid)" 2>/dev/null; }
+pcscd_pid() { tr -d '\0\n ' < /run/pcscd/pcscd.pid 2>/dev/null; }  # the file may hold a NUL
+pcscd_running() { local pid; pid=$(pcscd_pid) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
 start_pcscd() {
     if pcscd_running; then svc_log "pcscd already running"; export CARDSVC_PCSCD=1; return 0; fi
@@ -24,12 +25,12 @@ start_pcscd() {
     for _ in $(seq 1 50); do pcscd_running && break; sleep 0.1; done
     pcscd_running || { svc_log "pcscd did not start; see $RUN_DIR/pcscd.log"; return 1; }
     PCSCD_STARTED_BY_US=1; export CARDSVC_PCSCD=1
-    svc_log "pcscd started (pid $(cat /run/pcscd/pcscd.pid))"
+    svc_log "pcscd started (pid $(pcscd_pid))"
 }
 
 stop_pcscd() {
     [ "$PCSCD_STARTED_BY_US" = 1 ] || return 0
-    local pid; pid=$(cat /run/pcscd/pcscd.pid 2>/dev/null || true)
+    local pid; pid=$(pcscd_pid || true)
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     svc_log "pcscd stopped"
