@@ -1,0 +1,144 @@
+"""`reader-agent emulate desfire|ntag`: an emulated card in pcscd's vpcd or an nfcpy UDP field."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from pathlib import Path
+
+from reader_agent.cards.desfire import DesfireClient, aid_bytes
+from reader_agent.cards.purse import Purse, PurseLayout, personalise
+from reader_agent.emulate.card import EmulatedCard
+from reader_agent.emulate.desfire_card import EmulatedDesfire
+from reader_agent.emulate.desfire_state import (
+    HW_MAJOR_EV1,
+    HW_MAJOR_EV2,
+    DesfireCardState,
+    load_state,
+    save_state,
+)
+from reader_agent.emulate.ntag_card import EmulatedNtag
+
+log = logging.getLogger(__name__)
+DEFAULT_DESFIRE_UID = "04C0FFEE000001"
+DEFAULT_NTAG_UID = "04C0FFEE000002"
+
+
+def add_emulate(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("emulate", help="present an emulated card to a reader stack")
+    kinds = parser.add_subparsers(dest="card", required=True)
+    desfire = kinds.add_parser("desfire", help="DESFire purse card")
+    desfire.add_argument("--uid", default=DEFAULT_DESFIRE_UID, help="7-byte UID in hex")
+    desfire.add_argument("--balance", type=int, help="personalise as a purse with this balance")
+    desfire.add_argument("--state", type=Path, help="JSON file the card lives in across restarts")
+    desfire.add_argument("--ev1", action="store_true", help="behave as an EV1 (no EV2First)")
+    desfire.add_argument(
+        "--master-key",
+        default="00" * 16,
+        help="hex AES master key that --balance diversifies per card (AN10922); demo default",
+    )
+    desfire.add_argument("--system-id", default="cardsvc", help="AN10922 system identifier")
+    ntag = kinds.add_parser("ntag", help="NTAG / UID member card")
+    ntag.add_argument("--uid", default=DEFAULT_NTAG_UID, help="7-byte UID in hex")
+    ntag.add_argument("--url", help="NDEF URI record to carry (member link)")
+    ntag.add_argument("--text", help="NDEF text record to carry")
+    for kind in (desfire, ntag):
+        where = kind.add_mutually_exclusive_group(required=True)
+        where.add_argument("--vpcd", metavar="HOST:PORT", help="pcscd's vpcd (port 35963)")
+        where.add_argument("--nfc", metavar="udp:HOST:PORT", help="nfcpy UDP reader field")
+    desfire.set_defaults(func=run_emulate_desfire)
+    ntag.set_defaults(func=run_emulate_ntag)
+
+
+def _uid(text: str) -> bytes:
+    try:
+        uid = bytes.fromhex(text)
+    except ValueError as exc:
+        raise SystemExit(f"--uid must be hex: {exc}") from exc
+    if len(uid) != 7:
+        raise SystemExit("--uid must be 7 bytes (14 hex digits)")
+    return uid
+
+
+class DemoKeys:
+    """AN10922 keys from one master key; the key number is the last System ID byte."""
+
+    def __init__(self, master_key: bytes, system_id: bytes) -> None:
+        self._master = master_key
+        self._system_id = system_id
+
+    def __call__(self, uid: bytes, aid: bytes, key_no: int) -> bytes:
+        from keys.diversify import an10922_aes128
+
+        return an10922_aes128(self._master, uid, aid, self._system_id + bytes([key_no]))
+
+
+def _desfire_card(args: argparse.Namespace) -> EmulatedDesfire:
+    state_file: Path | None = args.state
+    if state_file is not None and state_file.exists():
+        print(f"card loaded from {state_file} (--uid/--balance ignored)")
+        state = load_state(state_file)
+    else:
+        hw_major = HW_MAJOR_EV1 if args.ev1 else HW_MAJOR_EV2
+        state = DesfireCardState(_uid(args.uid), hw_major=hw_major)
+    on_change = None if state_file is None else (lambda s: save_state(state_file, s))
+    card = EmulatedDesfire(state, on_change=on_change)
+    if args.balance is not None and not state.applications:
+        keys = DemoKeys(bytes.fromhex(args.master_key), args.system_id.encode())
+        layout = PurseLayout()
+        personalise(DesfireClient(card.process), keys, layout)
+        if args.balance > 0:
+            Purse(DesfireClient(card.process), keys, layout).credit(args.balance)
+        card.power_off()
+        print(f"personalised purse AID {aid_bytes(layout.aid)[::-1].hex()} with {args.balance} ₫")
+    return card
+
+
+def run_emulate_desfire(args: argparse.Namespace) -> int:
+    return _serve(_desfire_card(args), args)
+
+
+def run_emulate_ntag(args: argparse.Namespace) -> int:
+    import ndef
+
+    records = []
+    if args.url:
+        records.append(ndef.UriRecord(args.url))
+    if args.text:
+        records.append(ndef.TextRecord(args.text))
+    message = b"".join(ndef.message_encoder(records)) if records else b""
+    return _serve(EmulatedNtag(_uid(args.uid), message), args)
+
+
+def _serve(card: EmulatedCard, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    if args.vpcd:
+        from reader_agent.emulate.vpcd import VpcdAddress, VpcdCardLink
+
+        try:
+            link = VpcdCardLink(card, VpcdAddress.parse(args.vpcd))
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
+        print(f"card {card.uid.hex().upper()} in vpcd {args.vpcd}; Ctrl-C removes it")
+        link.start()
+        _wait_forever(stop)
+        link.stop()
+        return 0
+    from reader_agent.emulate.nfc_udp import NfcCardEmulator
+
+    if not args.nfc.startswith("udp:"):
+        raise SystemExit("--nfc takes an nfcpy UDP path: udp:HOST:PORT")
+    emulator = NfcCardEmulator(card, args.nfc).start()
+    print(f"card {card.uid.hex().upper()} in the NFC field {args.nfc}; Ctrl-C removes it")
+    _wait_forever(stop)
+    emulator.stop()
+    return 0
+
+
+def _wait_forever(stop: threading.Event) -> None:
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        log.info("stopping")
