@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -116,6 +116,22 @@ def create_terminal(
     ttl = ledger.settings.enrollment_code_ttl_s
     code = terminals.create_terminal(conn, body.id, body.store_id, body.name, ledger.clock(), ttl)
     return {"id": body.id, "enrollment_code": code, "expires_at": ledger.clock() + ttl}
+
+
+@router.post("/v1/terminals/{terminal_id}/{action}")
+def terminal_status(
+    terminal_id: str,
+    action: Literal["disable", "enable"],
+    person: PersonDep,
+    ledger: LedgerDep,
+    conn: WriteConn,
+) -> dict[str, str]:
+    """Disable a lost or retired terminal (its keys stop verifying at once), or re-enable it."""
+    person.require(Role.ADMIN)
+    status = "disabled" if action == "disable" else "active"
+    terminals.set_terminal_status(conn, terminal_id, status)
+    ledger.keys.forget()
+    return {"id": terminal_id, "status": status}
 
 
 @router.post("/v1/keys/{key_id}/revoke")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from cardsvc.core import Funding, Op, Policy, ResultCode, Transaction, apply
+from cardsvc.core import BATCH_MAX, Funding, Op, Policy, ResultCode, Transaction, apply
 from cardsvc.protocol.codes import ProtocolCode
 from cardsvc.protocol.messages import ResultMsg, TransactionMsg
 from cardsvc.protocol.signing import SignatureRejected
@@ -185,13 +185,13 @@ class _BatchPlan:
     def run(self, policy: Policy) -> list[list[ResultMsg]]:
         repo = LedgerRepository(self.conn, self.programs)
         core_results = []
-        self._block_replayed_cards()
         if self.batch:
             state, existed = repo.load(self.batch, self.now)
             outcome = apply(state, self.batch, self.now, policy)
             repo.persist(state, existed, outcome.postings, self.meta, self.now)
             core_results = outcome.results
         self.cards.persist()
+        self._block_replayed_cards(repo, policy)
         out = []
         for slots in self.slots:
             msgs = []
@@ -208,13 +208,22 @@ class _BatchPlan:
             out.append(msgs)
         return out
 
-    def _block_replayed_cards(self) -> None:
-        """A restored or cloned purse card: block its instrument so terminals refuse it."""
+    def _block_replayed_cards(self, repo: LedgerRepository, policy: Policy) -> None:
+        """A restored or cloned purse card: block its instrument so terminals refuse it.
+
+        Applied as batches of their own after the group's batch, so the group never exceeds
+        BATCH_MAX however many cards replayed."""
         actor = Actor("ledger", "hq", by_user="card-mirror")
-        for instrument in self.replayed_cards:
-            msg = service_instruction("block", instrument)
-            self.batch.append(self._to_core(actor, msg))
-            self.meta[msg.id] = TxMeta(None, None, None, actor.by_user)
+        instruments = list(self.replayed_cards)
+        for i in range(0, len(instruments), BATCH_MAX):
+            blocks, meta = [], {}
+            for instrument in instruments[i : i + BATCH_MAX]:
+                msg = service_instruction("block", instrument)
+                blocks.append(self._to_core(actor, msg))
+                meta[msg.id] = TxMeta(None, None, None, actor.by_user)
+            state, existed = repo.load(blocks, self.now)
+            outcome = apply(state, blocks, self.now, policy)
+            repo.persist(state, existed, outcome.postings, meta, self.now)
 
 
 def service_instruction(op: str, instrument: str) -> TransactionMsg:

@@ -126,6 +126,15 @@ def revoke_key(conn: Connection, key_id: str, now: int) -> None:
         raise NotFound(f"no live key {key_id}")
 
 
+def set_terminal_status(conn: Connection, terminal_id: str, status: str) -> None:
+    """Disable a terminal (lost, stolen, retired: its keys stop verifying) or re-enable it."""
+    assert status in ("active", "disabled")
+    current = get_terminal(conn, terminal_id)
+    if current.status == "pending":
+        raise Conflict("the terminal has not enrolled yet")
+    conn.execute(update(terminals).where(terminals.c.id == terminal_id).values(status=status))
+
+
 def get_terminal(conn: Connection, terminal_id: str) -> Terminal:
     row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
     if row is None:
