@@ -2,7 +2,7 @@
 
 One tap is what the counter does for a sale on a card already in the field: select, GetVersion
 (UID), SelectApplication, AES authentication (EV2First), GetValue of the purse and counter,
-Debit of both, CommitTransaction: ten APDUs through pyscard -> pcscd -> vpcd -> the emulator.
+Debit of both, CommitTransaction: 13 APDUs through pyscard -> pcscd -> vpcd -> the emulator.
 The baseline is one bare APDU round trip (GET DATA, the card's UID; valid whatever session the
 card is in) over the same path, measured in the same run before every tap (the machine is
 shared and noisy: only ratios within one run mean much).
