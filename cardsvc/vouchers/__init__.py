@@ -1,0 +1,1 @@
+"""Gift cards, vouchers and e-tickets: campaigns, codes, QR payloads, printing."""
