@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Connection
 
 from cardsvc.protocol.signing import SignatureParams, verify_request
+from cardsvc.services.errors import UnsupportedMediaType
 from cardsvc.services.ingest import Actor, Evidence
 from cardsvc.services.people import Person, authenticate
 from cardsvc.wiring import Ledger
@@ -46,6 +47,9 @@ def current_person(ledger: LedgerDep, authorization: Annotated[str, Header()] = 
 PersonDep = Annotated[Person, Depends(current_person)]
 
 
+SIGNED_CONTENT_TYPE = "application/json"  # what every terminal signs (protocol.signing)
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     actor: Actor
@@ -66,6 +70,10 @@ async def signed_request(request: Request, ledger: LedgerDep) -> SignedRequest:
         now=now,
         window_s=ledger.settings.signature_window_s,
     )
+    if request.headers.get("content-type") != SIGNED_CONTENT_TYPE:
+        # The content type is covered by the signature but not kept with the evidence: any
+        # other value would make a stored request impossible to re-verify later.
+        raise UnsupportedMediaType(f"signed requests are sent as {SIGNED_CONTENT_TYPE}")
     actor = Actor(key.terminal_id, ledger.keys.store_of(params.key_id))
     evidence = Evidence(
         params.key_id,

@@ -17,6 +17,7 @@ _STATUS: dict[type[errors.ServiceError], int] = {
     errors.Invalid: 422,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
+    errors.UnsupportedMediaType: 415,
 }
 
 

@@ -31,3 +31,7 @@ class Unauthorized(ServiceError):
 
 class Forbidden(ServiceError):
     code = "forbidden"
+
+
+class UnsupportedMediaType(ServiceError):
+    code = "unsupported_media_type"
