@@ -59,7 +59,9 @@ class TransactionMsg(BaseModel):
     expires_at: EpochSeconds = Field(0, description="hold: when the reservation lapses")
     funding: Literal["cash", "promotion"] = "cash"
     program: Id | None = Field(None, description="issue: the program to issue under")
-    linked: bool = Field(False, description="chained with the next transaction: all or nothing")
+    linked: bool = Field(
+        False, strict=True, description="chained with the next transaction: all or nothing"
+    )  # strict: lax parsing would read "yes", "on" or 1 as true and chain a batch by accident
     occurred_at: EpochSeconds | None = Field(None, description="terminal time of an offline tap")
     card: CardEvidence | None = Field(None, description="purse cards: what the card reported")
 
