@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, insert, select
 
-from cardsvc.services.errors import Forbidden, Invalid, Unauthorized
-from cardsvc.storage.schema import users
+from cardsvc.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from cardsvc.storage.schema import stores, users
 
 
 class Role(StrEnum):
@@ -49,6 +49,13 @@ def create_person(
     """Create a person; return their API token (shown once, never stored in clear)."""
     if role is Role.STAFF and store_id is None:
         raise Invalid("staff belong to a store")
+    if conn.execute(select(users.c.id).where(users.c.id == person_id)).first():
+        raise Conflict(f"person {person_id} exists")
+    if (
+        store_id is not None
+        and not conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first()
+    ):
+        raise NotFound(f"no store {store_id}")
     token = "cs_" + secrets.token_urlsafe(32)
     conn.execute(
         insert(users).values(
