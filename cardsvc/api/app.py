@@ -7,7 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from cardsvc.api import errors, routes_admin, routes_instruments, routes_ops, routes_terminal
+from cardsvc.api import (
+    errors,
+    routes_admin,
+    routes_instruments,
+    routes_ops,
+    routes_terminal,
+    routes_vouchers,
+)
 from cardsvc.settings import Settings, get_settings
 from cardsvc.wiring import Ledger, build_ledger, wall_clock
 
@@ -40,6 +47,6 @@ def create_app(
     if ledger is not None:
         app.state.ledger = ledger
     errors.install(app)
-    for module in (routes_terminal, routes_admin, routes_instruments, routes_ops):
+    for module in (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers):
         app.include_router(module.router)
     return app

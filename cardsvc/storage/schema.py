@@ -206,3 +206,48 @@ card_alerts = Table(
     Column("detail", Text, nullable=False),
     Column("at", BigInteger, nullable=False),
 )
+
+# --- gift cards, vouchers and e-tickets (revision 0002) -------------------------------------
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    # A run of printed codes under one program: a gift card series, a voucher promotion or an
+    # e-ticket event. The program holds the ledger terms; the campaign what printing needs.
+    Column("id", String(ID), primary_key=True),
+    Column("kind", String(16), nullable=False),  # gift, voucher, eticket
+    Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("face_value", BigInteger, nullable=False),  # gift / fixed voucher value; else 0
+    Column("budget", BigInteger),  # vouchers: the most the promotion may cost (None: no cap)
+    Column("committed", BigInteger, nullable=False),  # worst case of every code issued so far
+    Column("gates", Text, nullable=False),  # e-tickets: JSON list of gate terminals ([]: any)
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(ID)),
+)
+
+code_batches = Table(
+    "code_batches",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("campaign_id", String(ID), ForeignKey("campaigns.id"), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("reserved", BigInteger, nullable=False),  # worst-case cost committed to the budget
+    Column("status", String(16), nullable=False),  # reserved, issued, failed
+    Column("issued", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("by_user", String(ID)),
+)
+Index("ix_code_batches_campaign", code_batches.c.campaign_id)
+
+voucher_codes = Table(
+    "voucher_codes",
+    metadata,
+    # Codes are bearer secrets: only HMAC-SHA256(pepper, code) is kept, never the code.
+    Column("code_hash", String(64), primary_key=True),
+    Column("instrument_id", String(ID), nullable=False, unique=True),
+    Column("campaign_id", String(ID), ForeignKey("campaigns.id"), nullable=False),
+    Column("batch_id", String(ID), ForeignKey("code_batches.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)

@@ -1,0 +1,192 @@
+"""Bulk generation: reserve the budget, make unique codes, store their hashes, issue the
+instruments through the ledger, sign a QR payload for each.
+
+Steps, each its own database transaction so a crash leaves a readable trail:
+1. reserve: lock the campaign, commit the worst case to its budget, record the batch;
+2. store: the code hashes -> instrument ids (the codes themselves are never stored);
+3. issue (vouchers, tickets): issue transactions through the group committer, promotion-funded,
+   in ledger-sized chunks. Gift cards are issued later, at the till, when sold for cash;
+4. sign: one QR payload per code; finish: mark the batch issued and give back the budget of any
+   code the ledger refused (its mapping is deleted, so it can never be found).
+The codes and payloads are returned once, to be written out; nobody can ask for them again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, update
+
+from cardsvc.protocol.messages import TransactionMsg
+from cardsvc.protocol.qr import QrClaims, encode
+from cardsvc.services.ingest import Actor, Submission
+from cardsvc.storage.schema import campaigns, code_batches, voucher_codes
+from cardsvc.vouchers.campaigns import Campaign, get_campaign, reserve_budget
+from cardsvc.vouchers.codes import code_hash, new_code, new_instrument_id
+from cardsvc.vouchers.service import Vouchers
+
+MAX_COUNT = 1_000_000
+STORE_CHUNK = 5_000
+ISSUE_CHUNK = 4_096
+ISSUER_TERMINAL = "vouchers"  # the journal's terminal id for issues made by generation
+HQ_STORE = "hq"
+ID_PREFIX = {"gift": "G", "voucher": "V", "eticket": "T"}
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    code: str  # canonical form; print with codes.display()
+    instrument: str
+    payload: str  # the signed QR text
+
+
+@dataclass
+class Generated:
+    batch_id: str
+    campaign: Campaign
+    issued_at: int
+    codes: list[IssuedCode]
+    reserved: int
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (instrument, ledger code)
+
+
+def generate(
+    v: Vouchers,
+    campaign_id: str,
+    count: int,
+    by_user: str | None,
+    progress: Progress = _no_progress,
+) -> Generated:
+    """Make `count` codes for a campaign.
+
+    Raises Conflict (budget_exceeded), NotFound or ValueError; nothing is reserved then.
+    """
+    if not 1 <= count <= MAX_COUNT:
+        raise ValueError(f"count must be 1..{MAX_COUNT}")
+    now = v.ledger.clock()
+    batch_id = "B-" + secrets.token_hex(8)
+    with v.ledger.engine.begin() as conn:
+        campaign = get_campaign(conn, campaign_id, for_update=True)
+        reserved = reserve_budget(conn, campaign, count)
+        conn.execute(insert(code_batches).values(
+            id=batch_id, campaign_id=campaign.id, count=count, reserved=reserved,
+            status="reserved", issued=0, created_at=now, by_user=by_user,
+        ))
+    pairs = _unique_codes(campaign, count, progress)
+    _store(v, campaign, batch_id, pairs, now, progress)
+    refused: list[tuple[str, str]] = []
+    if campaign.issued_at_generation:
+        refused = _issue(v, campaign, [inst for _, inst in pairs], by_user, progress)
+    bad = {inst for inst, _ in refused}
+    issued = [IssuedCode(c, i, "") for c, i in pairs if i not in bad]
+    signed = _sign(v, campaign, issued, now, progress)
+    _finish(v, campaign, batch_id, len(signed), refused)
+    return Generated(batch_id, campaign, now, signed, reserved, refused)
+
+
+def _unique_codes(campaign: Campaign, count: int, progress: Progress) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    pairs: list[tuple[str, str]] = []
+    prefix = ID_PREFIX[campaign.kind]
+    while len(pairs) < count:  # bounded: a repeat among 2**80 values is vanishingly rare
+        code = new_code()
+        if code not in seen:
+            seen.add(code)
+            pairs.append((code, new_instrument_id(prefix)))
+            if len(pairs) % 10_000 == 0:
+                progress("codes", len(pairs), count)
+    progress("codes", count, count)
+    return pairs
+
+
+def _chunks(items: Sequence[tuple[str, str]] | Sequence[str], size: int) -> Iterator[int]:
+    return iter(range(0, len(items), size))
+
+
+def _store(
+    v: Vouchers, campaign: Campaign, batch_id: str, pairs: list[tuple[str, str]], now: int,
+    progress: Progress,
+) -> None:
+    pepper = v.pepper
+    with v.ledger.engine.begin() as conn:
+        for start in _chunks(pairs, STORE_CHUNK):
+            rows = [
+                {"code_hash": code_hash(c, pepper), "instrument_id": i,
+                 "campaign_id": campaign.id, "batch_id": batch_id, "created_at": now}
+                for c, i in pairs[start : start + STORE_CHUNK]
+            ]
+            conn.execute(insert(voucher_codes), rows)
+            progress("store", min(start + STORE_CHUNK, len(pairs)), len(pairs))
+
+
+def issue_message(campaign: Campaign, instrument: str) -> TransactionMsg:
+    """The issue transaction for a printed voucher or ticket (promotion-funded: giving value
+    away is the program's expense, never a store's cash)."""
+    return TransactionMsg.model_construct(
+        id="iss-" + instrument, seq=0, op="issue", instrument=instrument,
+        amount=campaign.face_value if campaign.kind == "voucher" else 0,
+        ref=None, counterparty=None, purchase_amount=0, expires_at=0, funding="promotion",
+        program=campaign.program_id, linked=False, occurred_at=None,
+    )
+
+
+def _issue(
+    v: Vouchers, campaign: Campaign, instruments: list[str], by_user: str | None,
+    progress: Progress,
+) -> list[tuple[str, str]]:
+    actor = Actor(ISSUER_TERMINAL, HQ_STORE, by_user=by_user)
+    chunk = min(ISSUE_CHUNK, v.ledger.committer.max_tx)
+    refused: list[tuple[str, str]] = []
+    for start in _chunks(instruments, chunk):
+        msgs = [issue_message(campaign, i) for i in instruments[start : start + chunk]]
+        result = v.ledger.committer.submit(Submission(actor, msgs)).result(timeout=300)
+        refused += [(r.id[4:], r.code) for r in result.results if r.code not in ("ok", "exists")]
+        progress("issue", min(start + chunk, len(instruments)), len(instruments))
+    return refused
+
+
+def claims_for(campaign: Campaign, instrument: str, issued_at: int) -> QrClaims:
+    spec = campaign.spec
+    return QrClaims(
+        kind=campaign.qr_kind, instrument=instrument, program=campaign.program_id,
+        issued_at=issued_at, valid_from=spec.valid_from, valid_until=spec.valid_until,
+        value=campaign.face_value, discount_bp=spec.discount_bp,
+        discount_cap=spec.discount_cap, min_spend=spec.min_spend, entries=spec.uses,
+        passback_s=spec.passback_s,
+    )
+
+
+def _sign(
+    v: Vouchers, campaign: Campaign, codes: list[IssuedCode], now: int, progress: Progress
+) -> list[IssuedCode]:
+    out = []
+    for n, c in enumerate(codes, 1):
+        payload = encode(claims_for(campaign, c.instrument, now), v.signer)
+        out.append(IssuedCode(c.code, c.instrument, payload))
+        if n % 10_000 == 0:
+            progress("sign", n, len(codes))
+    progress("sign", len(codes), len(codes))
+    return out
+
+
+def _finish(
+    v: Vouchers, campaign: Campaign, batch_id: str, issued: int, refused: list[tuple[str, str]]
+) -> None:
+    give_back = campaign.worst_case_per_code() * len(refused)
+    with v.ledger.engine.begin() as conn:
+        for start in range(0, len(refused), STORE_CHUNK):
+            ids = [i for i, _ in refused[start : start + STORE_CHUNK]]
+            conn.execute(delete(voucher_codes).where(voucher_codes.c.instrument_id.in_(ids)))
+        conn.execute(update(code_batches).where(code_batches.c.id == batch_id).values(
+            status="issued", issued=issued, reserved=code_batches.c.reserved - give_back))
+        if give_back:
+            conn.execute(update(campaigns).where(campaigns.c.id == campaign.id).values(
+                committed=campaigns.c.committed - give_back))
