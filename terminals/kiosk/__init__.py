@@ -1,0 +1,1 @@
+"""Customer kiosk: redeems voucher QR codes offline and syncs redemptions later."""
