@@ -34,8 +34,12 @@ def write_conn(ledger: LedgerDep) -> Iterator[Connection]:
         yield conn
 
 
-ReadConn = Annotated[Connection, Depends(read_conn)]
-WriteConn = Annotated[Connection, Depends(write_conn)]
+# scope="function": the transaction commits (and the connection returns to the pool) before
+# the response is sent. With the default ("request") the client was answered 201 first and the
+# commit ran afterwards: a client could act on a row not yet visible to another worker, and a
+# failed commit was never reported to it.
+ReadConn = Annotated[Connection, Depends(read_conn, scope="function")]
+WriteConn = Annotated[Connection, Depends(write_conn, scope="function")]
 
 
 def current_person(ledger: LedgerDep, authorization: Annotated[str, Header()] = "") -> Person:
