@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from cardsvc.core import Policy
 from cardsvc.services.ingest import Submission, SubmissionResult, commit_group
@@ -50,6 +50,12 @@ class GroupCommitter:
         self._carry: Submission | None = None
         self.groups_committed = 0
         self.tx_committed = 0
+        # The hot path runs driver-level statements (storage.db.driver_cursor), whose errors
+        # reach us unwrapped (psycopg.Error, sqlite3.Error), besides SQLAlchemy's wrapped ones.
+        self._retryable: tuple[type[Exception], ...] = (
+            DBAPIError,
+            engine.dialect.loaded_dbapi.Error,
+        )
 
     def start(self) -> None:
         if self._thread is None:
@@ -104,7 +110,7 @@ class GroupCommitter:
                 with self.engine.begin() as conn:
                     outcomes = commit_group(conn, self.programs, group, self.clock(), self.policy)
                 break
-            except (IntegrityError, DBAPIError) as exc:
+            except self._retryable as exc:
                 # Another worker committed a conflicting row (same new id) or the database
                 # was busy: the whole group is re-read and re-applied; nothing was written.
                 log.warning("group commit attempt %d failed: %s", attempt, exc)
