@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from cardsvc.services.errors import NotFound
 from cardsvc.storage.schema import campaigns, code_batches, transactions, voucher_codes
 
 CONFLICT_CODES = ("already_redeemed", "passback", "expired", "instrument_blocked",
@@ -48,7 +49,9 @@ def offline_conflicts(
 
 
 def campaign_summary(conn: Connection, campaign_id: str) -> dict[str, Any]:
-    c = conn.execute(select(campaigns).where(campaigns.c.id == campaign_id)).one()
+    c = conn.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
+    if c is None:
+        raise NotFound(f"no campaign {campaign_id}")
     batches = conn.execute(
         select(code_batches).where(code_batches.c.campaign_id == campaign_id)
         .order_by(code_batches.c.created_at)
