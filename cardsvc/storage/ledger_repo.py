@@ -113,6 +113,18 @@ class LedgerRepository:
         ids = {tx.id for tx in batch}
         refs = {tx.ref for tx in batch if tx.ref is not None}
         self._load_records(state, sorted(ids | refs), refs, now)
+        # Voiding a refund hands back what it refunded against its redemption: the core
+        # changes that redemption's record too, so it must be loaded (and, below, re-read).
+        originals = {
+            original
+            for ref in refs & state.records.keys()
+            if state.records[ref].tx.op is Op.REFUND
+            and (original := state.records[ref].tx.ref) is not None
+            and original not in state.records
+        }
+        if originals:
+            self._load_records(state, sorted(originals), originals, now)
+            refs |= originals
         wanted = {tx.instrument for tx in batch}
         wanted |= {tx.counterparty for tx in batch if tx.counterparty is not None}
         for ref in refs & state.records.keys():
