@@ -134,6 +134,11 @@ class LedgerRepository:
                 if is_instrument_account(p.account)
             }
         self._load_instruments(state, sorted(wanted))
+        if self.for_update:
+            # Read committed: a void or refund another worker committed while we waited for
+            # the row locks is visible only to statements begun after the wait. Without this
+            # re-read two workers could both void (or over-refund) the same transaction.
+            self._load_reversals(state, sorted(refs & state.records.keys()))
         return state, set(state.instruments)
 
     def _load_records(self, state: LedgerState, ids: list[str], refs: set[str], now: int) -> None:
@@ -148,8 +153,11 @@ class LedgerRepository:
             grouped.setdefault(tx_id, []).append(Posting(tx_id, account, _UNIT[unit], amount))
         for tx_id, ps in grouped.items():
             state.records[tx_id].postings = tuple(ps)
+        self._load_reversals(state, found_refs)
+
+    def _load_reversals(self, state: LedgerState, refs: list[str]) -> None:
         sql = "SELECT tx_id, refunded, voided FROM tx_reversals WHERE tx_id IN ({ids})"
-        for tx_id, refunded, voided in select_in(self.cur, self.mark, sql, found_refs):
+        for tx_id, refunded, voided in select_in(self.cur, self.mark, sql, refs):
             state.records[tx_id].refunded = refunded
             state.records[tx_id].voided = bool(voided)
 
