@@ -12,6 +12,7 @@ from cardsvc.api import (
     routes_admin,
     routes_instruments,
     routes_ops,
+    routes_public,
     routes_terminal,
     routes_vouchers,
 )
@@ -47,6 +48,7 @@ def create_app(
     if ledger is not None:
         app.state.ledger = ledger
     errors.install(app)
-    for module in (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers):
+    routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers)
+    for module in (*routers, routes_public):
         app.include_router(module.router)
     return app

@@ -1,0 +1,1 @@
+"""Customer pages: the mobile-first balance and validity page (Vietnamese and English)."""
