@@ -1,0 +1,230 @@
+"""The reader agent's operations, as the local API offers them: tap, balance, issue, top-up,
+redeem, refund. Each waits for a card, settles the card's torn operations first, then acts.
+
+Cards: a DESFire card with the purse application is an offline-capable purse (purse_flows.py);
+a blank DESFire card can be issued (personalised) as one; any other card (UID / NTAG member
+card) is online-only: its value lives in the ledger, reached through the same outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cardsvc.protocol.client import LedgerClient, LedgerRefused
+from cardsvc.protocol.messages import TransactionMsg
+from reader_agent.agent.instruments import instrument_for_uid, uid_hex
+from reader_agent.agent.outbox import Entry, Outbox, OutboxFull, State
+from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows, ValueRequest
+from reader_agent.agent.results import AgentCode, Mode, TapResult
+from reader_agent.agent.station import Station
+from reader_agent.agent.sync import LedgerUnavailable, Syncer
+from reader_agent.cards.desfire import DesfireClient
+from reader_agent.cards.desfire_protocol import DesfireProtocolError
+from reader_agent.cards.member import read_uid
+from reader_agent.cards.purse import PurseCardError, personalise
+from reader_agent.drivers.base import CardInfo, Reader
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CardView:
+    kind: str  # purse, blank (DESFire without the purse), online (UID / NTAG)
+    uid: str
+    instrument: str
+    card_value: int | None = None
+    card_counter: int | None = None
+    ledger: dict[str, Any] | None = None
+    recovered: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def agree(self) -> bool | None:
+        """Whether the purse holds what the ledger says (None when either is unknown)."""
+        if self.card_value is None or self.ledger is None:
+            return None
+        return bool(self.card_value == self.ledger.get("balance"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "uid": self.uid, "instrument": self.instrument,
+            "card_value": self.card_value, "card_counter": self.card_counter,
+            "ledger": self.ledger, "agree": self.agree, "recovered": self.recovered,
+        }  # fmt: skip
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {"tx_id": entry.id, "op": entry.msg.op, "amount": entry.msg.amount,
+            "state": entry.state.value, "code": entry.code}  # fmt: skip
+
+
+class Agent:
+    def __init__(
+        self,
+        station: Station,
+        flows: PurseFlows,
+        client: LedgerClient,
+        syncer: Syncer,
+        outbox: Outbox,
+        clock: Callable[[], int],
+    ) -> None:
+        self.station, self.flows, self.client = station, flows, client
+        self.syncer, self.outbox, self.clock = syncer, outbox, clock
+
+    # --- identification ----------------------------------------------------------------------
+    def _uid(self, reader: Reader, info: CardInfo) -> bytes:
+        return info.uid if info.uid else read_uid(reader.transmit)
+
+    @staticmethod
+    def _is_desfire(reader: Reader) -> bool:
+        try:
+            DesfireClient(reader.transmit).select_application(0)
+        except DesfireProtocolError:
+            return False  # the card does not speak DESFire's wrapped frames
+        return True
+
+    def _lookup(self, instrument: str) -> dict[str, Any] | None:
+        if not self.syncer.available():
+            return None
+        try:
+            return self.client.lookup(instrument)
+        except LedgerRefused as exc:
+            return {"error": exc.code, "detail": exc.detail}
+        except httpx.HTTPError:
+            return None
+
+    def tap(self, timeout: float) -> CardView:
+        """Wait for a card; settle its torn operations; show card and ledger balances."""
+        with self.station.card(timeout) as (reader, info):
+            uid = self._uid(reader, info)
+            instrument = instrument_for_uid(uid)
+            if not self._is_desfire(reader):
+                return CardView("online", uid_hex(uid), instrument, ledger=self._lookup(instrument))
+            recovered = [_entry_json(e) for e in self.flows.settle(reader, uid)]
+            try:
+                seen = self.flows.purse(reader).balance()
+            except PurseCardError:
+                return CardView("blank", uid_hex(uid), instrument, recovered=recovered)
+            return CardView(
+                "purse", uid_hex(uid), instrument, seen.value_after, seen.counter_after,
+                self._lookup(instrument), recovered,
+            )  # fmt: skip
+
+    # --- value operations --------------------------------------------------------------------
+    def redeem(self, amount: int, timeout: float, request_id: str | None = None) -> TapResult:
+        return self.operate(ValueRequest("redeem", amount, request_id=request_id), timeout)
+
+    def top_up(
+        self, amount: int, timeout: float, funding: str = "cash", request_id: str | None = None
+    ) -> TapResult:
+        req = ValueRequest("top_up", amount, funding=funding, request_id=request_id)
+        return self.operate(req, timeout)
+
+    def refund(
+        self, ref: str, amount: int, timeout: float, request_id: str | None = None
+    ) -> TapResult:
+        return self.operate(ValueRequest("refund", amount, ref=ref, request_id=request_id), timeout)
+
+    def issue(
+        self, program: str, amount: int, timeout: float, funding: str = "cash",
+        request_id: str | None = None,
+    ) -> TapResult:  # fmt: skip
+        req = ValueRequest("issue", amount, program=program, funding=funding,
+                           request_id=request_id)  # fmt: skip
+        return self.operate(req, timeout)
+
+    def operate(self, req: ValueRequest, timeout: float) -> TapResult:
+        if req.amount < 0 or (req.amount == 0 and req.op != "issue"):
+            raise ValueError("the amount must be a positive number of đồng")
+        with self.station.card(timeout) as (reader, info):
+            uid = self._uid(reader, info)
+            if not self._is_desfire(reader):
+                return self._online_only(uid, req)
+            self.flows.settle(reader, uid)
+            earlier = self._earlier(req)
+            if earlier is not None:
+                return earlier
+            if req.op == "issue":
+                return self._issue(reader, uid, req)
+            return self.flows.operate(reader, uid, req)
+
+    def _earlier(self, req: ValueRequest) -> TapResult | None:
+        """A retried request whose earlier tap happened: its result, not a second operation."""
+        if req.request_id is None:
+            return None
+        entry = self.outbox.by_request(req.request_id)
+        if entry is None or entry.state in (State.CANCELLED, State.UNRESOLVED, State.CARD):
+            return None
+        return result_of(entry)
+
+    def _issue(self, reader: Reader, uid: bytes, req: ValueRequest) -> TapResult:
+        """A blank card is personalised first (once); then the ledger issues its instrument."""
+        if not self.flows.online():
+            return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, "issuing needs the ledger")
+        try:
+            self.flows.purse(reader).balance()
+        except PurseCardError:
+            try:
+                personalise(DesfireClient(reader.transmit), self.flows.keys, self.flows.layout)
+            except CARD_FAILURES as exc:
+                return _refusal(req, uid, AgentCode.CARD_ERROR, f"personalisation failed: {exc}")
+        if req.amount > 0:
+            return self.flows.operate(reader, uid, req)
+        return self._online_only(uid, req)
+
+    def _online_only(self, uid: bytes, req: ValueRequest) -> TapResult:
+        """The ledger alone holds the value: send now; never decided offline."""
+        instrument = instrument_for_uid(uid)
+        if self.flows.risk.blocked(instrument) is not None:
+            return _refusal(req, uid, "instrument_blocked", "on the hotlist")
+        if not self.syncer.available():
+            return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, "this card works online only")
+
+        def build(tx_id: str, seq: int) -> TransactionMsg:
+            return TransactionMsg(
+                id=tx_id, seq=seq, op=req.op, instrument=instrument, amount=req.amount,
+                ref=req.ref, program=req.program, funding=req.funding, occurred_at=self.clock(),
+            )  # fmt: skip
+
+        try:
+            entry = self.outbox.reserve(build, request_id=req.request_id)
+        except OutboxFull as exc:
+            return _refusal(req, uid, AgentCode.QUEUE_FULL, str(exc))
+        try:
+            self.syncer.flush()
+        except LedgerUnavailable as exc:
+            log.warning("online-only %s not answered yet: %s", entry.id, exc)
+        answered = self.outbox.get(entry.id)
+        return result_of(answered if answered is not None else entry)
+
+    def result(self, tx_id: str) -> TapResult | None:
+        entry = self.outbox.get(tx_id)
+        return None if entry is None else result_of(entry)
+
+
+def _refusal(req: ValueRequest, uid: bytes, code: str, detail: str) -> TapResult:
+    return TapResult(code, req.op, Mode.LOCAL, instrument_for_uid(uid), uid_hex(uid), req.amount,
+                     detail=detail)  # fmt: skip
+
+
+def result_of(entry: Entry) -> TapResult:
+    """What an outbox entry amounts to for a front-end."""
+    card = entry.msg.card
+    if entry.state is State.DONE:
+        code, mode = entry.code or "", Mode.ONLINE
+    elif entry.state is State.READY:
+        code = AgentCode.OK if card is not None else "pending"
+        mode = Mode.OFFLINE if entry.offline else Mode.QUEUED
+    elif entry.state is State.CARD:
+        code, mode = AgentCode.CARD_REMOVED, Mode.LOCAL
+    else:
+        code, mode = entry.state.value, Mode.LOCAL
+    return TapResult(
+        code, entry.msg.op, mode, entry.msg.instrument, entry.uid, entry.msg.amount, entry.id,
+        card_value=card.after if card else None, card_counter=card.counter if card else None,
+        ledger_balance=entry.balance_after,
+    )  # fmt: skip

@@ -1,0 +1,100 @@
+"""The local copy of the ledger's hotlist (blocked instruments) and of the current shift.
+
+The hotlist is replaced as a whole each time the sync loop fetches it (GET /v1/terminal/hotlist)
+and consulted on every tap, online or offline; its age bounds offline spending (risk.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from reader_agent.agent.localdb import LocalDb
+
+HOTLIST_MAX = 1_000_000  # the ledger sends at most 100,000; refuse anything absurd
+
+
+class HotlistTooLarge(ValueError):
+    pass
+
+
+class Hotlist:
+    def __init__(self, db: LocalDb, clock: Callable[[], int]) -> None:
+        self.db, self.clock = db, clock
+
+    def replace(self, blocked: Iterable[str]) -> int:
+        entries = sorted(set(blocked))
+        if len(entries) > HOTLIST_MAX:
+            raise HotlistTooLarge(f"hotlist of {len(entries)} entries refused")
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM hotlist")
+            conn.executemany("INSERT INTO hotlist (instrument) VALUES (?)", ((e,) for e in entries))
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('hotlist_at', ?)",
+                (str(self.clock()),),
+            )
+        return len(entries)
+
+    def add(self, instrument: str) -> None:
+        """Block locally at once (the ledger refused a replayed card) until the next fetch."""
+        with self.db.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO hotlist (instrument) VALUES (?)", (instrument,))
+
+    def blocked(self, instrument: str) -> bool:
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM hotlist WHERE instrument = ?", (instrument,)
+            ).fetchone()
+        return row is not None
+
+    def fetched_at(self) -> int | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'hotlist_at'").fetchone()
+        return None if row is None else int(row[0])
+
+    def size(self) -> int:
+        with self.db.read() as conn:
+            return int(conn.execute("SELECT count(*) FROM hotlist").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    staff: str
+    opened_at: int
+
+
+class Shifts:
+    """Counter shifts: offline spending is capped per shift. A shift opens with a staff name
+    and closes when the next opens (or on close); the agent opens one at start if none is."""
+
+    def __init__(self, db: LocalDb, clock: Callable[[], int]) -> None:
+        self.db, self.clock = db, clock
+
+    def current(self) -> Shift | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT id, staff, opened_at FROM shifts WHERE closed_at IS NULL "
+                "ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else Shift(int(row[0]), str(row[1]), int(row[2]))
+
+    def open(self, staff: str) -> Shift:
+        if not 0 < len(staff) <= 64:
+            raise ValueError("a shift needs a staff name of 1-64 characters")
+        now = self.clock()
+        with self.db.write() as conn:
+            conn.execute("UPDATE shifts SET closed_at = ? WHERE closed_at IS NULL", (now,))
+            cursor = conn.execute(
+                "INSERT INTO shifts (staff, opened_at) VALUES (?, ?)", (staff, now)
+            )
+            shift_id = cursor.lastrowid
+        assert shift_id is not None
+        return Shift(shift_id, staff, now)
+
+    def ensure(self, staff: str = "agent") -> Shift:
+        return self.current() or self.open(staff)
+
+    def close(self) -> None:
+        with self.db.write() as conn:
+            conn.execute("UPDATE shifts SET closed_at = ? WHERE closed_at IS NULL", (self.clock(),))

@@ -1,0 +1,106 @@
+"""Enrollment: the terminal's signing key (made in its keystore) registered with the ledger, and
+the identity the agent keeps afterwards (identity.json: terminal, store, ledger URL, key id).
+
+The private key never leaves the keystore (a file keystore, or an HSM over PKCS#11: set
+CARDKEYS_KEYSTORE=pkcs11). A key made by an earlier, failed attempt is reused, so enrollment
+can simply be run again with a fresh code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from cardsvc.protocol.client import enroll
+from keys.errors import KeyNotFoundError
+from keys.keystore import Ed25519Signer, Keystore
+
+IDENTITY_FORMAT = "reader-agent-identity/1"
+
+
+def write_json_atomically(path: Path, data: dict[str, str]) -> None:
+    """Temp file + fsync + rename: a crash leaves the old identity or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class IdentityError(Exception):
+    """No usable identity: the terminal is not enrolled, or its file is damaged."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    terminal_id: str
+    store_id: str
+    ledger_url: str
+    key_label: str
+    key_id: str
+
+    def save(self, path: Path) -> None:
+        write_json_atomically(path, {"format": IDENTITY_FORMAT, **asdict(self)})
+
+    @classmethod
+    def load(cls, path: Path) -> Identity:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IdentityError(
+                f"this terminal is not enrolled ({path} missing): run `reader-agent enroll`"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise IdentityError(f"cannot read the identity {path}: {exc}") from exc
+        if not isinstance(data, dict) or data.pop("format", None) != IDENTITY_FORMAT:
+            raise IdentityError(f"{path} is not a reader-agent identity")
+        try:
+            return cls(**{k: str(data[k]) for k in cls.__dataclass_fields__})
+        except KeyError as exc:
+            raise IdentityError(f"{path} lacks {exc}") from exc
+
+
+def terminal_signer(keystore: Keystore, label: str) -> Ed25519Signer:
+    """The terminal's signing key, made in the keystore on first use."""
+    try:
+        return keystore.signer(label)
+    except KeyNotFoundError:
+        keystore.generate_ed25519(label, "terminal")
+        return keystore.signer(label)
+
+
+def enroll_terminal(
+    http: httpx.Client,
+    keystore: Keystore,
+    *,
+    terminal_id: str,
+    code: str,
+    ledger_url: str,
+    key_label: str,
+    identity_path: Path,
+) -> Identity:
+    """Register the terminal key with the one-time code; store the identity; return it."""
+    signer = terminal_signer(keystore, key_label)
+    answer = enroll(http, terminal_id, code, signer.public_key_raw())
+    if answer.get("key_id") != signer.key_id:
+        raise IdentityError("the ledger registered another key id than this terminal's")
+    identity = Identity(
+        terminal_id=str(answer["terminal_id"]),
+        store_id=str(answer["store_id"]),
+        ledger_url=ledger_url,
+        key_label=key_label,
+        key_id=signer.key_id,
+    )
+    identity.save(identity_path)
+    return identity

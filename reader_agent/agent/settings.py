@@ -1,0 +1,66 @@
+"""Settings of the reader agent (environment prefix READER_AGENT_, or CLI flags).
+
+Keystore settings (which keystore, file path, passphrase, PKCS#11 module, PIN) are the key
+management's own: `keys.settings.KeysSettings`, environment prefix CARDKEYS_.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cardsvc.core.amounts import BATCH_MAX
+
+
+class AgentSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="READER_AGENT_", extra="ignore")
+
+    # Where the agent keeps its identity (identity.json) and its durable queue (agent.db).
+    data_dir: Path = Path("var/reader-agent")
+    # The ledger; taken from identity.json after enrollment when left empty.
+    ledger_url: str = ""
+    ledger_timeout_s: float = Field(2.0, gt=0, le=60)
+
+    # The local API for the terminal front-ends: loopback only by default.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8765, ge=0, le=65535)
+
+    # The reader: "pcsc" (any PC/SC reader) with a name, or the first reader pcscd lists.
+    reader: str = ""
+    card_wait_s: float = Field(15.0, gt=0, le=300)
+
+    # Card keys: AES-128 masters in the keystore, one per purse key number, AN10922-diversified.
+    card_key_labels: tuple[str, str, str] = ("purse-app", "purse-debit", "purse-credit")
+    card_key_version: int = Field(1, ge=1, le=255)
+    card_system_id: str = "cardsvc"
+    purse_aid: int = Field(0x564E44, ge=1, le=0xFFFFFF)
+    purse_upper_limit: int = Field(20_000_000, gt=0, le=2**31 - 1)
+    terminal_key_label: str = "terminal"
+
+    # The durable queue and the sync loop.
+    queue_max: int = Field(100_000, ge=1, le=10_000_000)
+    sync_batch: int = Field(BATCH_MAX, ge=1, le=BATCH_MAX)
+    sync_interval_s: float = Field(2.0, gt=0, le=3600)
+    sync_backoff_max_s: float = Field(60.0, gt=0, le=3600)
+    # An online tap first sends the queue ahead of it (cards' counters must reach the ledger in
+    # order); with a longer backlog the tap is decided offline until the sync loop catches up.
+    online_backlog_max: int = Field(256, ge=0, le=BATCH_MAX - 1)
+    hotlist_interval_s: float = Field(60.0, gt=0, le=86400)
+
+    # Offline risk limits (DESFire purse spending while the ledger is unreachable), in đồng.
+    offline_tx_max: int = Field(500_000, ge=0)
+    offline_card_max: int = Field(1_000_000, ge=0)  # per card, not yet confirmed by the ledger
+    offline_terminal_max: int = Field(20_000_000, ge=0)  # this terminal, not yet confirmed
+    offline_shift_max: int = Field(10_000_000, ge=0)  # this terminal's current shift
+    # Offline spending is refused when the hotlist is older than this (or was never fetched).
+    hotlist_max_age_s: int = Field(24 * 3600, ge=0)
+
+    @property
+    def identity_path(self) -> Path:
+        return self.data_dir / "identity.json"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "agent.db"
