@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from tests.ledger.world import Clock, Till, World
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+@contextmanager
 def backend_database(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
     kind: str = request.param
     pg_url = request.getfixturevalue("pg_url") if kind == "postgres" else None
@@ -23,7 +25,8 @@ def backend_database(request: pytest.FixtureRequest, directory: Path) -> Iterato
 @pytest.fixture(params=BACKENDS)
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty ledger database: a SQLite file, or a new database on PostgreSQL."""
-    yield from backend_database(request, tmp_path)
+    with backend_database(request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -128,3 +128,14 @@ def test_liability_report_matches_balances_and_postings(world: World, till: Till
         ("GIFT", "VND"): (1, 90_000),
         ("MEMBER", "PTS"): (1, 5_000),
     }
+
+
+def test_voiding_a_refund_gives_the_refunded_amount_back(world: World, till: Till) -> None:
+    till.do("issue", "C1", 100_000, program="PREPAID")
+    spend = till.tx("redeem", "C1", 40_000)
+    till.send(spend)
+    refund = till.tx("refund", "C1", 15_000, ref=spend.id)
+    assert outcome(till.send(refund)[0]) == ("ok", 75_000)
+    assert outcome(till.do("void", "C1", ref=refund.id)) == ("ok", 60_000)
+    assert outcome(till.do("refund", "C1", 40_000, ref=spend.id)) == ("ok", 100_000)
+    assert_double_entry(world.ledger.engine)
