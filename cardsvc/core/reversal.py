@@ -99,13 +99,13 @@ def _reversal_bar(
     ctx: Ctx, postings: tuple[Posting, ...], touched: dict[str, Instrument]
 ) -> R | None:
     """Reversing a credit takes value back: it must still be there (not spent or held).
-    Reversing a debit gives value back: it must fit under the instrument's maximum balance."""
-    for inst_id, inst in touched.items():
-        delta = -_net(postings, inst_id)
-        if delta < 0 and inst.available(ctx.now) + delta < 0:
-            return R.INSUFFICIENT_FUNDS
-        if delta > 0 and inst.balance + delta > inst.spec.max_balance:
-            return R.LIMIT_EXCEEDED
+    Reversing a debit gives value back: it must fit under the instrument's maximum balance.
+    A shortfall is reported before an excess, whichever instrument has which."""
+    deltas = [(inst, -_net(postings, inst_id)) for inst_id, inst in touched.items()]
+    if any(d < 0 and inst.available(ctx.now) + d < 0 for inst, d in deltas):
+        return R.INSUFFICIENT_FUNDS
+    if any(d > 0 and inst.balance + d > inst.spec.max_balance for inst, d in deltas):
+        return R.LIMIT_EXCEEDED
     return None
 
 
