@@ -155,17 +155,16 @@ class _BatchPlan:
         self.slots.append(slots)
 
     def _predecide(self, actor: Actor, msgs: list[TransactionMsg]) -> list[str | None]:
+        """Outcomes decided before the core: protocol-level refusals, not recorded, so the
+        terminal may correct and resend. A refused member fails its whole linked chain."""
         decided: list[str | None] = [None] * len(msgs)
-        used = _seqs_in_journal(self.conn, actor.terminal_id, [m.seq for m in msgs if m.seq])
+        by_seq, by_id = _journal_of(self.conn, actor.terminal_id, msgs)
         for k, m in enumerate(msgs):
             if not m.seq:
                 continue  # made by the service for a person (block, expire): no terminal sequence
-            owner = used.get(m.seq) or self.claimed.get((actor.terminal_id, m.seq))
-            if owner is not None and owner != m.id:
-                decided[k] = ProtocolCode.SEQUENCE_REUSED
-            self.claimed.setdefault((actor.terminal_id, m.seq), m.id)
+            decided[k] = self._check_sequence(actor, m, by_seq, by_id) or self._check_program(m)
         for k, m in enumerate(msgs):
-            resend = used.get(m.seq) == m.id
+            resend = by_id.get(m.id) == m.seq
             if m.card is not None and decided[k] is None and not resend and not self.cards.judge(m):
                 decided[k] = ProtocolCode.CARD_REPLAY
                 self.replayed_cards[m.instrument] = None
@@ -173,6 +172,27 @@ class _BatchPlan:
             for j in range(_chain_start(msgs, len(msgs) - 1), len(msgs)):
                 decided[j] = ResultCode.LINKED_CHAIN_OPEN
         return _fail_chain_mates(msgs, decided)
+
+    def _check_sequence(
+        self, actor: Actor, m: TransactionMsg, by_seq: dict[int, str], by_id: dict[str, int]
+    ) -> str | None:
+        known_seq = by_id.get(m.id)
+        if known_seq is not None and known_seq != m.seq:
+            return ResultCode.EXISTS_WITH_DIFFERENT_FIELDS  # a resend must repeat its sequence
+        owner = by_seq.get(m.seq) or self.claimed.get((actor.terminal_id, m.seq))
+        self.claimed.setdefault((actor.terminal_id, m.seq), m.id)
+        if owner is not None and owner != m.id:
+            return ProtocolCode.SEQUENCE_REUSED
+        return None
+
+    def _check_program(self, m: TransactionMsg) -> str | None:
+        if m.op != "issue":
+            return None
+        if m.program is None:
+            return ProtocolCode.PROGRAM_REQUIRED
+        if self.programs.get(self.conn, m.program) is None:
+            return ProtocolCode.UNKNOWN_PROGRAM
+        return None
 
     def _to_core(self, actor: Actor, m: TransactionMsg) -> Transaction:
         spec = None
@@ -280,7 +300,26 @@ def _fail_chain_mates(msgs: list[TransactionMsg], decided: list[str | None]) -> 
     return decided
 
 
-def _seqs_in_journal(conn: Connection, terminal_id: str, seqs: list[int]) -> dict[int, str]:
-    mark = marker(conn)
-    sql = f"SELECT seq, id FROM transactions WHERE terminal_id = {mark} AND seq IN ({{ids}})"
-    return dict(select_in(driver_cursor(conn), mark, sql, seqs, terminal_id))
+def _journal_of(
+    conn: Connection, terminal_id: str, msgs: Sequence[TransactionMsg]
+) -> tuple[dict[int, str], dict[str, int]]:
+    """This terminal's journal rows sharing a sequence number or an id with `msgs`:
+    (seq -> id, id -> seq)."""
+    mark, cur = marker(conn), driver_cursor(conn)
+    numbered = [m for m in msgs if m.seq]
+    head = f"FROM transactions WHERE terminal_id = {mark}"
+    by_seq = select_in(
+        cur,
+        mark,
+        f"SELECT seq, id {head} AND seq IN ({{ids}})",
+        [m.seq for m in numbered],
+        terminal_id,
+    )
+    by_id = select_in(
+        cur,
+        mark,
+        f"SELECT id, seq {head} AND id IN ({{ids}})",
+        [m.id for m in numbered],
+        terminal_id,
+    )
+    return dict(by_seq), dict(by_id)

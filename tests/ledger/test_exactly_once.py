@@ -110,3 +110,25 @@ def test_a_chain_fails_whole_when_the_service_refuses_a_member(world: World, til
     closed = open_chain.model_copy(update={"linked": False})
     assert codes(till.send(closed)) == ["ok"]  # nothing was recorded: it can be sent again
     assert world.balance("C1") == 94_000
+
+
+def test_a_resend_must_repeat_its_sequence_number(world: World, till: Till) -> None:
+    till.do("issue", "C1", 100_000, program="PREPAID")
+    spend = till.tx("redeem", "C1", 10_000)
+    assert till.send(spend)[0].code == "ok"
+    renumbered = spend.model_copy(update={"seq": spend.seq + 1000})
+    assert till.send(renumbered)[0].code == "exists_with_different_fields"
+    assert till.send(spend)[0].code == "exists"
+    assert world.balance("C1") == 90_000
+
+
+def test_issue_names_an_existing_program_and_is_not_used_up_when_it_does_not(
+    world: World, till: Till
+) -> None:
+    unknown = till.tx("issue", "C9", 10_000, program="NO-SUCH-PROGRAM")
+    missing = till.tx("issue", "C8", 10_000)
+    before = world.counts()
+    assert [r.code for r in till.send(unknown, missing)] == ["unknown_program", "program_required"]
+    assert world.counts()["transactions"] == before["transactions"]
+    fixed = unknown.model_copy(update={"program": "PREPAID"})
+    assert till.send(fixed)[0].code == "ok"  # the id was not used up by the refusal
