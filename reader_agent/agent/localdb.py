@@ -86,16 +86,26 @@ class LocalDb:
         conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', ?)", (str(seed),))
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One durable write transaction (BEGIN IMMEDIATE ... COMMIT, fsync'd on commit)."""
+    def write(self, fsync: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), fsync'd on commit.
+
+        fsync=False is for writes whose loss the agent recovers from by itself: the commit
+        survives the process dying (kill -9), and only a power cut can lose it, until the
+        next fsync'd commit (which flushes the whole WAL, this one included)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            if not fsync:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            finally:
+                if not fsync:
+                    self._conn.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

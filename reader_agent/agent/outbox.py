@@ -112,10 +112,13 @@ class Outbox:
         return Entry(seq, msg.id, msg, state, uid, on_card, must_complete, offline, now, None, None)
 
     def settle_card(self, seq: int, state: State) -> None:
-        """The card outcome of an entry in state `card` is known: ready, cancelled, unresolved."""
+        """The card outcome of an entry in state `card` is known: ready, cancelled, unresolved.
+
+        Not fsync'd (one fsync less per tap): if a power cut loses it, the entry is back in
+        `card` and the card's next tap settles it again, to the same outcome."""
         if state not in (State.READY, State.CANCELLED, State.UNRESOLVED):
             raise ValueError(f"a card outcome cannot make an entry {state}")
-        with self.db.write() as conn:
+        with self.db.write(fsync=False) as conn:
             conn.execute(
                 "UPDATE outbox SET state = ?, pending_card = CASE WHEN ? = 'ready' THEN NULL "
                 "ELSE pending_card END WHERE seq = ? AND state = 'card'",
