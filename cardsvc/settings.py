@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Bound on requests waiting for the committer; beyond it the service answers 503.
     group_queue_max: int = 4096
     void_window_s: int = 1800
+    # Largest request body accepted (a full batch of 8192 transactions is ~2.5 MB).
+    max_body_bytes: int = 4 * 1024 * 1024
     sqlite_cache_mb: int = 64
 
 

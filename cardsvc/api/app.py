@@ -16,6 +16,7 @@ from cardsvc.api import (
     routes_terminal,
     routes_vouchers,
 )
+from cardsvc.api.limits import BodyLimit
 from cardsvc.settings import Settings, get_settings
 from cardsvc.wiring import Ledger, build_ledger, wall_clock
 
@@ -48,6 +49,7 @@ def create_app(
     if ledger is not None:
         app.state.ledger = ledger
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers)
     for module in (*routers, routes_public):
         app.include_router(module.router)

@@ -158,3 +158,14 @@ def test_duplicates_and_dangling_references_are_clear_errors(world: World) -> No
     assert expect(world.post("/v1/terminals", terminal), 404)["error"] == "not_found"
     again = {"id": "PREPAID", "name": "x", "kind": "prepaid", "unit": "VND"}
     assert expect(world.post("/v1/programs", again), 409)["error"] == "conflict"
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(world: World) -> None:
+    huge = b'{"version": 1, "transactions": [' + b" " * (5 * 1024 * 1024) + b"]}"
+    before = world.counts()
+    response = world.http.post(
+        "/v1/batches", content=huge, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "body_too_large"
+    assert world.counts() == before
