@@ -1,0 +1,54 @@
+"""`reader-agent enroll` and `run` through the command line entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader_agent.agent.identity import Identity
+from reader_agent.cli import main
+
+from .conftest import PASSPHRASE, STORE, Chain
+
+
+def test_enroll_creates_the_key_and_identity(
+    chain: Chain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "terminal-keys.json"))
+    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
+    data = tmp_path / "agent"
+    code = chain.post("/v1/terminals", {"id": "S1-POS9", "store_id": STORE, "name": "Quầy 9"})
+    args = ["enroll", "--ledger", chain.server.url, "--terminal", "S1-POS9",
+            "--data-dir", str(data)]  # fmt: skip
+    assert main([*args, "--code", code["enrollment_code"]]) == 0
+    identity = Identity.load(data / "identity.json")
+    assert (identity.terminal_id, identity.store_id) == ("S1-POS9", STORE)
+    assert identity.key_id in capsys.readouterr().out
+    # a used code is refused with a clear message, and the identity is left as it was
+    assert main([*args, "--code", code["enrollment_code"]]) == 2
+    assert "refused the enrollment" in capsys.readouterr().err
+    assert Identity.load(data / "identity.json") == identity
+
+
+def test_run_without_enrollment_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--data-dir", str(tmp_path / "none")]) == 2
+    assert "not enrolled" in capsys.readouterr().err
+
+
+def test_enroll_with_the_ledger_down_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "k.json"))
+    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
+    args = ["enroll", "--ledger", "http://127.0.0.1:9", "--terminal", "T", "--code", "x" * 12,
+            "--data-dir", str(tmp_path / "a")]  # fmt: skip
+    assert main(args) == 2
+    assert "cannot reach the ledger" in capsys.readouterr().err
