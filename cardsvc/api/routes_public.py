@@ -25,8 +25,11 @@ from cardsvc.web.text import pick_lang, t
 
 router = APIRouter(tags=["customer pages"], include_in_schema=False)
 _STATIC_FILES = {"style.css": "text/css", "scan.js": "text/javascript"}
-_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-             "X-Content-Type-Options": "nosniff"}
+_NO_STORE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def _page(body: str, lang: str, status: int = 200, **headers: str) -> HTMLResponse:
@@ -44,8 +47,9 @@ def _client(request: Request, v: Vouchers) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(lang: str | None = None, lang_cookie: Annotated[str | None, Cookie(alias="lang")] = None
-          ) -> HTMLResponse:
+def index(
+    lang: str | None = None, lang_cookie: Annotated[str | None, Cookie(alias="lang")] = None
+) -> HTMLResponse:
     chosen = pick_lang(lang, lang_cookie)
     return _page(render("index.html", chosen, message=None), chosen)
 
@@ -55,8 +59,9 @@ def static(name: str) -> Response:
     if name not in _STATIC_FILES:
         return Response(status_code=404)
     body = (STATIC / name).read_bytes()
-    return Response(body, media_type=_STATIC_FILES[name],
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        body, media_type=_STATIC_FILES[name], headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @router.post("/check", response_class=HTMLResponse)
@@ -88,11 +93,19 @@ def _answer(conn: Connection, v: Vouchers, text: str, lang: str) -> HTMLResponse
     view = lookup.instrument_or_none(conn, found.instrument)
     if view is None:  # a gift card printed but not sold yet
         return _page(render("index.html", lang, message=t(lang, "not_active")), lang)
-    history = [h for h in queries.instrument_history(conn, found.instrument,
-                                                     v.settings.history_rows)
-               if h["code"] == "ok"]
-    page = instrument_page(lang, view, _terms(conn, view["program"]), history,
-                           v.ledger.clock(), v.settings.display_utc_offset_h)
+    history = [
+        h
+        for h in queries.instrument_history(conn, found.instrument, v.settings.history_rows)
+        if h["code"] == "ok"
+    ]
+    page = instrument_page(
+        lang,
+        view,
+        _terms(conn, view["program"]),
+        history,
+        v.ledger.clock(),
+        v.settings.display_utc_offset_h,
+    )
     return _page(render("result.html", lang, page=page), lang)
 
 
@@ -101,5 +114,8 @@ def _terms(conn: Connection, program_id: str) -> dict[str, Any]:
     if row is None:
         return {}
     spec = terms_from_json(row.terms)
-    return {"discount_bp": spec.discount_bp, "discount_cap": spec.discount_cap,
-            "min_spend": spec.min_spend}
+    return {
+        "discount_bp": spec.discount_bp,
+        "discount_cap": spec.discount_cap,
+        "min_spend": spec.min_spend,
+    }

@@ -96,14 +96,20 @@ def generate_codes(
 
 @router.get("/v1/campaigns/{campaign_id}/checkins")
 def checkins(
-    campaign_id: str, person: PersonDep, conn: ReadConn, gate: str | None = None,
+    campaign_id: str,
+    person: PersonDep,
+    conn: ReadConn,
+    gate: str | None = None,
     limit: int = Query(1000, ge=1, le=reports.REPORT_MAX),
 ) -> dict[str, Any]:
     """An event's check-in list, for one gate or all."""
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
     get_campaign(conn, campaign_id)
-    return {"campaign": campaign_id, "gate": gate,
-            "checkins": reports.checkins(conn, campaign_id, gate, limit)}
+    return {
+        "campaign": campaign_id,
+        "gate": gate,
+        "checkins": reports.checkins(conn, campaign_id, gate, limit),
+    }
 
 
 @router.get("/v1/reports/offline-conflicts")
