@@ -1,12 +1,16 @@
 """The ledger's mirror of offline-capable purse cards (cards are not trusted).
 
 Every purse operation carries what the card reported (UID, counter after, value before/after).
-The mirror keeps each card's last counter and value and judges the next report:
-- counter not above the mirror's: the card was restored or cloned -> the transaction is
-  refused (`card_replay`), an alert is raised and the instrument is blocked (hotlist);
-- counter more than one above: operations the ledger never saw -> `gap` alert;
-- value before differs from the mirror's value after: the card and ledger disagree ->
-  `divergence` alert.
+A card's counter takes every value once, so:
+- a counter the ledger has already journalled for that card (under another transaction id):
+  the card was restored or cloned -> the transaction is refused (`card_replay`), an alert is
+  raised and the instrument is blocked (hotlist);
+- a counter below the highest seen but never seen: a late offline sync from another terminal
+  filling a gap -> accepted;
+- a counter more than one above the highest seen: operations the ledger has not seen yet ->
+  `gap` alert (they may still arrive);
+- the next counter with a value before that differs from the mirror's value after: the card
+  and the ledger disagree -> `divergence` alert.
 The mirror follows the card, not the ledger's verdict: the card's counter moved either way.
 """
 
@@ -20,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cardsvc.protocol.messages import TransactionMsg
-from cardsvc.storage.schema import card_alerts, card_mirror
+from cardsvc.storage.schema import card_alerts, card_mirror, transactions
 
 
 class CardMirror:
@@ -29,6 +33,7 @@ class CardMirror:
         self._state: dict[str, tuple[str, int, int]] = {}  # uid -> (instrument, counter, value)
         self._loaded: set[str] = set()
         self._changed: set[str] = set()
+        self._seen: set[tuple[str, int]] = set()  # (uid, counter) judged in this group
         self._alerts: list[dict[str, object]] = []
 
     def load(self, uids: Iterable[str]) -> None:
@@ -43,22 +48,29 @@ class CardMirror:
         """Record what the card reported; False when the report is a replay (refuse it)."""
         card = msg.card
         assert card is not None
+        if self._journalled(card.uid, card.counter):
+            self._alert(msg, "replay", {"card_counter": card.counter})
+            return False
+        self._seen.add((card.uid, card.counter))
         self.load([card.uid])
         known = self._state.get(card.uid)
         if known is not None:
-            _, counter, value = known
-            if card.counter <= counter:
-                self._alert(
-                    msg, "replay", {"mirror_counter": counter, "card_counter": card.counter}
-                )
-                return False
-            if card.counter > counter + 1:
-                self._alert(msg, "gap", {"mirror_counter": counter, "card_counter": card.counter})
-            elif card.before != value:
+            _, highest, value = known
+            if card.counter > highest + 1:
+                self._alert(msg, "gap", {"mirror_counter": highest, "card_counter": card.counter})
+            elif card.counter == highest + 1 and card.before != value:
                 self._alert(msg, "divergence", {"mirror_value": value, "card_before": card.before})
-        self._state[card.uid] = (msg.instrument, card.counter, card.after)
-        self._changed.add(card.uid)
+        if known is None or card.counter > known[1]:
+            self._state[card.uid] = (msg.instrument, card.counter, card.after)
+            self._changed.add(card.uid)
         return True
+
+    def _journalled(self, uid: str, counter: int) -> bool:
+        if (uid, counter) in self._seen:
+            return True
+        t = transactions.c
+        q = select(t.id).where(t.card_uid == uid, t.card_counter == counter).limit(1)
+        return self.conn.execute(q).first() is not None
 
     def _alert(self, msg: TransactionMsg, kind: str, detail: dict[str, int]) -> None:
         assert msg.card is not None

@@ -146,6 +146,7 @@ transactions = Table(
     UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
+Index("ix_transactions_card", transactions.c.card_uid, transactions.c.card_counter)
 
 postings = Table(
     "postings",

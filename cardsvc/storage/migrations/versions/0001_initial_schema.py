@@ -108,6 +108,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('transactions', schema=None) as batch_op:
         batch_op.create_index('ix_transactions_instrument', ['instrument_id', 'at'], unique=False)
+        batch_op.create_index('ix_transactions_card', ['card_uid', 'card_counter'], unique=False)
 
     op.create_table('tx_reversals',
     sa.Column('tx_id', sa.String(length=64), nullable=False),
@@ -182,6 +183,7 @@ def downgrade() -> None:
     op.drop_table('tx_reversals')
     with op.batch_alter_table('transactions', schema=None) as batch_op:
         batch_op.drop_index('ix_transactions_instrument')
+        batch_op.drop_index('ix_transactions_card')
 
     op.drop_table('transactions')
     op.drop_table('stores')
