@@ -13,9 +13,12 @@ of its postings and is never negative. The postings of one transaction sum to ze
 
 from __future__ import annotations
 
+INSTRUMENT = "i:"  # the prefixes, for the hot path that builds names inline
+SETTLEMENT = "settle:"
+
 
 def instrument_account(instrument_id: str) -> str:
-    return "i:" + instrument_id
+    return INSTRUMENT + instrument_id
 
 
 def cash_account(store: str) -> str:
@@ -23,7 +26,7 @@ def cash_account(store: str) -> str:
 
 
 def settlement_account(store: str) -> str:
-    return "settle:" + store
+    return SETTLEMENT + store
 
 
 def promotion_account(program: str) -> str:
@@ -35,4 +38,4 @@ def breakage_account(program: str) -> str:
 
 
 def is_instrument_account(account: str) -> bool:
-    return account.startswith("i:")
+    return account.startswith(INSTRUMENT)

@@ -29,6 +29,11 @@ def holdable(spec: InstrumentSpec) -> bool:
     return carries_value(spec) and spec.partial and spec.uses is None
 
 
+def out_of_range(amount: int) -> R:
+    """The code for an int amount outside (0, AMOUNT_MAX], once a fast inline check failed."""
+    return R.INVALID_AMOUNT if amount <= 0 else R.LIMIT_EXCEEDED
+
+
 def positive_amount(amount: int) -> R | None:
     if type(amount) is not int or amount <= 0:
         return R.INVALID_AMOUNT
@@ -37,10 +42,14 @@ def positive_amount(amount: int) -> R | None:
     return None
 
 
+_ACTIVE, _BLOCKED = Status.ACTIVE, Status.BLOCKED  # module globals: cheap on the hot path
+_PREPAID, _MEMBER, _GIFT = InstrumentKind.PREPAID, InstrumentKind.MEMBER, InstrumentKind.GIFT
+
+
 def usable(status: Status, spec: InstrumentSpec, tx: Transaction, now: int) -> R | None:
     """Can this instrument be used by `tx` at `now`: status, validity window, store."""
-    if status is not Status.ACTIVE:
-        return R.INSTRUMENT_BLOCKED if status is Status.BLOCKED else R.EXPIRED
+    if status is not _ACTIVE:
+        return R.INSTRUMENT_BLOCKED if status is _BLOCKED else R.EXPIRED
     if spec.valid_from is not None and now < spec.valid_from:
         return R.NOT_YET_VALID
     if spec.valid_until is not None and now >= spec.valid_until:
@@ -52,9 +61,9 @@ def usable(status: Status, spec: InstrumentSpec, tx: Transaction, now: int) -> R
 
 def reloadable(spec: InstrumentSpec) -> bool:
     kind = spec.kind
-    if kind is InstrumentKind.PREPAID or kind is InstrumentKind.MEMBER:
+    if kind is _PREPAID or kind is _MEMBER:
         return True
-    return kind is InstrumentKind.GIFT and spec.reloadable
+    return kind is _GIFT and spec.reloadable
 
 
 def _is_int(value: object) -> bool:
@@ -122,8 +131,29 @@ def malformed_fields(tx: Transaction) -> R | None:
     Such a transaction is refused and not recorded: what no terminal could have meant never
     enters the ledger, and the storage layer never sees a value it could not store. Values of
     the right type but out of range (a negative amount) are the handlers' business and are
-    recorded like any other failure.
+    recorded like any other failure. (One expression on the hot path; the slow path names
+    the code.)
     """
+    if (
+        type(tx.op) is Op
+        and type(tx.instrument) is str
+        and type(tx.amount) is int
+        and type(tx.store) is str
+        and type(tx.terminal) is str
+        and type(tx.purchase_amount) is int
+        and type(tx.expires_at) is int
+        and type(tx.funding) is Funding
+        and type(tx.linked) is bool
+        and (tx.ref is None or type(tx.ref) is str)
+        and (tx.counterparty is None or type(tx.counterparty) is str)
+        and (tx.spec is None or type(tx.spec) is InstrumentSpec)
+    ):
+        return None
+    return _malformation(tx)
+
+
+def _malformation(tx: Transaction) -> R:
+    """Which code a malformed transaction gets: what it is, then its amounts, then the rest."""
     if type(tx.op) is not Op or type(tx.instrument) is not str or type(tx.linked) is not bool:
         return R.INVALID_OPERATION
     if not (_is_int(tx.amount) and _is_int(tx.purchase_amount) and _is_int(tx.expires_at)):
@@ -134,7 +164,4 @@ def malformed_fields(tx: Transaction) -> R | None:
         return R.INVALID_OPERATION
     if type(tx.funding) is not Funding:
         return R.INVALID_OPERATION
-    spec = tx.spec
-    if spec is not None and type(spec) is not InstrumentSpec:
-        return R.INVALID_SPEC
-    return None
+    return R.INVALID_SPEC

@@ -7,12 +7,19 @@ from cardsvc.core.amounts import BALANCE_MAX, Unit
 from cardsvc.core.model import Instrument, Posting, TxRecord
 from cardsvc.core.state import LedgerState, Policy
 
+# Postings are built with tuple.__new__ (what Posting._make does) rather than Posting(...):
+# the namedtuple's generated __new__ is an extra Python call on the hottest line of the ledger.
+_new_tuple = tuple.__new__
+_INSTRUMENT = accounts.INSTRUMENT  # credit and debit name the instrument's account inline
+
 
 class Ctx:
-    __slots__ = ("balance_after", "now", "policy", "postings", "state")
+    __slots__ = ("balance_after", "instruments", "now", "policy", "postings", "records", "state")
 
     def __init__(self, state: LedgerState, now: int, policy: Policy) -> None:
         self.state = state
+        self.instruments = state.instruments  # the dicts themselves, looked up once per batch
+        self.records = state.records
         self.now = now
         self.policy = policy
         self.postings: list[Posting] = []
@@ -21,29 +28,38 @@ class Ctx:
     def instrument(self, instrument_id: str | None) -> Instrument | None:
         if instrument_id is None:
             return None
-        return self.state.instruments.get(instrument_id)
+        return self.instruments.get(instrument_id)
 
     def record(self, tx_id: str | None) -> TxRecord | None:
         if tx_id is None:
             return None
-        return self.state.records.get(tx_id)
+        return self.records.get(tx_id)
 
     def credit(self, tx_id: str, inst: Instrument, other: str, amount: int) -> None:
         """Move `amount` onto an instrument from the account `other` (a liability grows)."""
+        assert amount > 0
         self.state.touch_instrument(inst)
         inst.balance += amount
         assert inst.balance <= BALANCE_MAX, "balance bound"
-        self.pair(tx_id, inst.unit, accounts.instrument_account(inst.id), other, amount)
+        unit, own = inst.spec.unit, _INSTRUMENT + inst.id
+        postings = self.postings
+        postings.append(_new_tuple(Posting, (tx_id, own, unit, amount)))
+        postings.append(_new_tuple(Posting, (tx_id, other, unit, -amount)))
 
     def debit(self, tx_id: str, inst: Instrument, other: str, amount: int) -> None:
         """Move `amount` off an instrument to the account `other` (a liability shrinks)."""
+        assert amount > 0
         self.state.touch_instrument(inst)
         inst.balance -= amount
         assert inst.balance >= 0, "instrument balances never go negative"
-        self.pair(tx_id, inst.unit, other, accounts.instrument_account(inst.id), amount)
+        unit, own = inst.spec.unit, _INSTRUMENT + inst.id
+        postings = self.postings
+        postings.append(_new_tuple(Posting, (tx_id, other, unit, amount)))
+        postings.append(_new_tuple(Posting, (tx_id, own, unit, -amount)))
 
     def pair(self, tx_id: str, unit: Unit, to: str, frm: str, amount: int) -> None:
         """Post `amount` from account `frm` to account `to`: the pair sums to zero."""
         assert amount > 0
-        self.postings.append(Posting(tx_id, to, unit, amount))
-        self.postings.append(Posting(tx_id, frm, unit, -amount))
+        postings = self.postings
+        postings.append(_new_tuple(Posting, (tx_id, to, unit, amount)))
+        postings.append(_new_tuple(Posting, (tx_id, frm, unit, -amount)))

@@ -54,24 +54,40 @@ def apply(
     return BatchOutcome(results, ctx.postings)
 
 
+# Hot-path constants: a module global is much cheaper to read than an Enum class attribute.
+_OK = R.OK
+_INVALID_OPERATION = R.INVALID_OPERATION
+_new_tuple = tuple.__new__  # builds a Result without the namedtuple's extra Python call
+
+
 def _apply_one(ctx: Ctx, tx: Transaction) -> Result:
-    bad = malformed_id(tx)
-    if bad is not None:
-        return Result(bad)
-    seen = ctx.state.records.get(tx.id)
+    tx_id = tx.id
+    if type(tx_id) is not str or not tx_id:  # unusable as a key: refused unrecorded
+        return Result(_INVALID_OPERATION)
+    seen = ctx.records.get(tx_id)
     if seen is not None:
         return _resent(seen, tx)
     bad = malformed_fields(tx)
     if bad is not None:
         return Result(bad)
     ctx.balance_after = None
-    mark = len(ctx.postings)
+    out = ctx.postings
+    mark = len(out)
     code = HANDLERS[tx.op](ctx, tx)
-    assert code is R.OK or len(ctx.postings) == mark, "a failed transaction posts nothing"
-    postings = tuple(ctx.postings[mark:]) if len(ctx.postings) > mark else ()
-    _assert_balanced(postings)
-    ctx.state.add_record(TxRecord(tx, code, ctx.balance_after, ctx.now, postings))
-    return Result(code, ctx.balance_after)
+    posted = len(out) - mark
+    if posted == 0:
+        postings: tuple[Posting, ...] = ()
+    else:
+        assert code is _OK, "a failed transaction posts nothing"
+        if posted == 2:  # one pair, nearly always: checked here rather than in a call
+            first, second = postings = (out[mark], out[mark + 1])
+            assert first[2] == second[2] and first[3] + second[3] == 0, "an unbalanced pair"
+        else:
+            postings = tuple(out[mark:])
+            _assert_balanced(postings)
+    balance_after = ctx.balance_after
+    ctx.state.add_record(TxRecord(tx, code, balance_after, ctx.now, postings))
+    return _new_tuple(Result, (code, balance_after))
 
 
 def _resent(seen: TxRecord, tx: Transaction) -> Result:
@@ -120,7 +136,7 @@ def _fail_chain(
         if malformed_id(tx) is not None:
             final.append(first)
             continue
-        seen = ctx.state.records.get(tx.id)
+        seen = ctx.records.get(tx.id)
         if seen is not None:  # recorded before this chain (or earlier in it): a resend
             final.append(_resent(seen, tx))
             continue
@@ -134,8 +150,8 @@ def _fail_chain(
 
 
 def _assert_balanced(postings: tuple[Posting, ...]) -> None:
-    if postings:
-        totals: dict[str, int] = {}
-        for p in postings:
-            totals[p.unit] = totals.get(p.unit, 0) + p.amount
-        assert not any(totals.values()), "postings of a transaction sum to zero per unit"
+    """A transaction's postings sum to zero per unit."""
+    totals: dict[str, int] = {}
+    for p in postings:
+        totals[p.unit] = totals.get(p.unit, 0) + p.amount
+    assert not any(totals.values()), "postings of a transaction sum to zero per unit"
