@@ -52,12 +52,12 @@ class World:
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
-    def transactions(self, count: int) -> list[TransactionMsg]:
+    def transactions(self, count: int, redeem_share: float = 0.75) -> list[TransactionMsg]:
         """`count` fresh transactions: redemptions and top-ups spread over the cards."""
         rng, out = self.rng, []
         for _ in range(count):
             seq = next(self.seq)
-            op = "redeem" if rng.random() < 0.75 else "top_up"
+            op = "redeem" if rng.random() < redeem_share else "top_up"
             out.append(
                 TransactionMsg(
                     id=f"{self.terminal_id}-{seq:010d}",
@@ -69,9 +69,9 @@ class World:
             )
         return out
 
-    def body(self, count: int) -> bytes:
+    def body(self, count: int, redeem_share: float = 0.75) -> bytes:
         """A batch request body as a terminal sends it (defaults left out)."""
-        batch = BatchRequest(transactions=self.transactions(count))
+        batch = BatchRequest(transactions=self.transactions(count, redeem_share))
         return batch.model_dump_json(exclude_defaults=True).encode()
 
 
