@@ -315,11 +315,11 @@ def _journal_of(
         [m.seq for m in numbered],
         terminal_id,
     )
+    # By id alone, the terminal filtered here: given `terminal_id = ? AND id IN (500 ids)`,
+    # SQLite's planner walks every journal row of the terminal through the (terminal_id, seq)
+    # index instead of 500 primary-key look-ups, a cost that grows with the journal.
     by_id = select_in(
-        cur,
-        mark,
-        f"SELECT id, seq {head} AND id IN ({{ids}})",
+        cur, mark, "SELECT id, seq, terminal_id FROM transactions WHERE id IN ({ids})",
         [m.id for m in numbered],
-        terminal_id,
-    )
-    return dict(by_seq), dict(by_id)
+    )  # fmt: skip
+    return dict(by_seq), {i: seq for i, seq, term in by_id if term == terminal_id}
