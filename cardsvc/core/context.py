@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cardsvc.core import accounts
 from cardsvc.core.amounts import BALANCE_MAX, Unit
-from cardsvc.core.model import Instrument, Posting, TxRecord
+from cardsvc.core.model import Instrument, Posting, Transaction, TxRecord
 from cardsvc.core.state import LedgerState, Policy
 
 # Postings are built with tuple.__new__ (what Posting._make does) rather than Posting(...):
@@ -24,6 +24,17 @@ class Ctx:
         self.policy = policy
         self.postings: list[Posting] = []
         self.balance_after: int | None = None
+
+    def tap_time(self, tx: Transaction) -> int:
+        """When `tx` happened: its device time for a plausible offline tap, else now.
+
+        An offline tap synced later must be judged when it happened (a ticket valid then, two
+        entries far apart in time); a device clock ahead of ours or older than the offline
+        window is not believed."""
+        at = tx.occurred_at
+        if at is None or type(at) is not int or at >= self.now:
+            return self.now
+        return at if self.now - at <= self.policy.offline_window_s else self.now
 
     def instrument(self, instrument_id: str | None) -> Instrument | None:
         if instrument_id is None:

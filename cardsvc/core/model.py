@@ -119,6 +119,7 @@ class Transaction:
     funding: Funding = Funding.CASH
     spec: InstrumentSpec | None = None  # issue only
     linked: bool = False  # chained with the next transaction: all or nothing
+    occurred_at: int | None = None  # offline taps: when the terminal says it happened
 
 
 class Posting(NamedTuple):

@@ -92,43 +92,46 @@ def redeem(ctx: Ctx, tx: Transaction) -> R:
     if inst is None:
         return _NOT_FOUND
     spec = inst.spec
-    bad = usable(inst.status, spec, tx, ctx.now)
+    at = ctx.now if tx.occurred_at is None else ctx.tap_time(tx)
+    bad = usable(inst.status, spec, tx, at)
     if bad:
         return bad
     if inst.uses_left == 0:
         return _ALREADY_REDEEMED
     if spec.kind is _ETICKET:
-        return _enter(ctx, tx, inst)
+        return _enter(ctx, tx, inst, at)
     purchase = tx.purchase_amount
     if not 0 <= purchase <= AMOUNT_MAX:
         return R.INVALID_AMOUNT
     if purchase < spec.min_spend:
         return R.MIN_SPEND_NOT_MET
     if spec.discount_bp:
-        return _redeem_discount(ctx, tx, inst)
-    return _redeem_value(ctx, tx, inst)
+        return _redeem_discount(ctx, tx, inst, at)
+    return _redeem_value(ctx, tx, inst, at)
 
 
-def _use(ctx: Ctx, inst: Instrument) -> None:
+def _use(ctx: Ctx, inst: Instrument, at: int) -> None:
     ctx.state.touch_instrument(inst)
     if inst.uses_left is not None:
         inst.uses_left -= 1
-    inst.last_used_at = ctx.now
+    last = inst.last_used_at  # offline taps may sync out of order: keep the latest use
+    inst.last_used_at = at if last is None or at > last else last
 
 
-def _enter(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
-    """An e-ticket entry: no value moves, an entry is used; anti-passback applies."""
+def _enter(ctx: Ctx, tx: Transaction, inst: Instrument, at: int) -> R:
+    """An e-ticket entry: no value moves, an entry is used; anti-passback applies (in either
+    direction of time: an offline entry synced late is compared with the latest one)."""
     if tx.amount != 0:
         return R.INVALID_AMOUNT
     last = inst.last_used_at
-    if last is not None and ctx.now < last + inst.spec.passback_s:
+    if last is not None and abs(at - last) < inst.spec.passback_s:
         return R.PASSBACK
-    _use(ctx, inst)
+    _use(ctx, inst, at)
     ctx.balance_after = inst.uses_left
     return R.OK
 
 
-def _redeem_discount(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
+def _redeem_discount(ctx: Ctx, tx: Transaction, inst: Instrument, at: int) -> R:
     """A discount voucher: the program pays the store the discount (promotion expense)."""
     bad = positive_amount(tx.amount)
     if bad:
@@ -139,14 +142,14 @@ def _redeem_discount(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
         allowed = min(allowed, spec.discount_cap)
     if tx.amount > allowed:
         return R.LIMIT_EXCEEDED
-    _use(ctx, inst)
+    _use(ctx, inst, at)
     promo, settle = accounts.promotion_account(spec.program), accounts.settlement_account(tx.store)
     ctx.pair(tx.id, inst.unit, settle, promo, tx.amount)
     ctx.balance_after = 0
     return R.OK
 
 
-def _redeem_value(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
+def _redeem_value(ctx: Ctx, tx: Transaction, inst: Instrument, at: int) -> R:
     amount = tx.amount
     if not 0 < amount <= AMOUNT_MAX:
         return out_of_range(amount)
@@ -159,7 +162,7 @@ def _redeem_value(ctx: Ctx, tx: Transaction, inst: Instrument) -> R:
         # Single-spend value (e.g. a fixed voucher): what the basket did not use is forfeited.
         ctx.debit(tx.id, inst, accounts.breakage_account(spec.program), inst.balance)
     if inst.uses_left is not None or not spec.partial:
-        _use(ctx, inst)
+        _use(ctx, inst, at)
     ctx.balance_after = inst.balance
     return _OK
 

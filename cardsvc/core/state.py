@@ -18,6 +18,9 @@ class Policy:
 
     void_window_s: int = 1800  # a void must come within 30 minutes, from the same store
     max_holds: int = 16  # open holds per instrument (bounds the hold list)
+    # An offline tap is judged (validity, anti-passback) at its device time when that time is
+    # no later than the ledger's and at most this old; otherwise at the ledger's time.
+    offline_window_s: int = 7 * 24 * 3600
 
 
 def _copy_instrument(inst: Instrument) -> Instrument:

@@ -212,6 +212,7 @@ class _BatchPlan:
             funding=_FUNDING[m.funding],
             spec=spec,
             linked=m.linked,
+            occurred_at=m.occurred_at,
         )
 
     def run(self, policy: Policy) -> list[list[ResultMsg]]:

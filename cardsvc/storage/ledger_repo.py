@@ -67,7 +67,7 @@ _JOURNAL_COLS = _columns(
 _RECORD_COLS = _columns(
     transactions,
     "id op instrument_id amount store_id terminal_id ref counterparty purchase_amount"
-    " expires_at funding program_id linked code balance_after at",
+    " expires_at funding program_id linked code balance_after at occurred_at",
 )
 _INSTRUMENT_COLS = _columns(
     instruments,
@@ -182,6 +182,7 @@ class LedgerRepository:
             funding=_FUNDING[r[10]],
             spec=spec,
             linked=bool(r[12]),
+            occurred_at=r[16],
         )
 
     def _load_instruments(self, state: LedgerState, ids: list[str]) -> None:
