@@ -3,8 +3,6 @@ one use counted, the other flagged for finance."""
 
 from __future__ import annotations
 
-import pytest
-
 from cardsvc.protocol.qr import QrReason
 from terminals.gate.gate import Gate
 from terminals.kiosk.kiosk import Kiosk, voucher_amount
