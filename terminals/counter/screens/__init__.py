@@ -1,0 +1,1 @@
+"""The counter's screens: one module per screen, each a FastAPI router."""

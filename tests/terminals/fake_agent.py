@@ -1,0 +1,92 @@
+"""An in-process fake of the reader agent's local API (httpx.MockTransport) for unit tests:
+status endpoints with settable answers, value operations answered by a rule per path, and a
+record of every call the counter made."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+Rule = Callable[[dict[str, Any]], httpx.Response]
+
+
+def tap_result(code: str = "ok", op: str = "redeem", **fields: Any) -> dict[str, Any]:
+    """The agent's TapResult as JSON."""
+    result: dict[str, Any] = {
+        "code": code, "op": op, "mode": "online", "instrument": "card-04A1B2C3D4E581",
+        "uid": "04A1B2C3D4E581", "amount": 50_000, "tx_id": "tx-1", "card_value": 150_000,
+        "card_counter": 3, "ledger_balance": 150_000, "compensated": False, "detail": "",
+    }  # fmt: skip
+    result.update(fields)
+    result["ok"] = result["code"] in ("ok", "exists")
+    return result
+
+
+def error(status: int, code: str, detail: str = "") -> Rule:
+    return lambda body: httpx.Response(status, json={"error": code, "detail": detail})
+
+
+class FakeAgent:
+    def __init__(self) -> None:
+        self.health: dict[str, Any] = {"ok": True, "terminal": "S1-POS1", "ledger_reachable": True}
+        self.readers: dict[str, Any] = {
+            "readers": [{"name": "ACS ACR122U 00 00", "driver": "pcsc", "card_present": False}],
+            "using": None, "error": None,
+        }  # fmt: skip
+        self.queue: dict[str, Any] = {"ready": 0, "on_card": 0, "unresolved": 0,
+                                      "offline_unsynced": 0, "ledger_reachable": True}  # fmt: skip
+        self.shift: dict[str, Any] = {"id": 1, "staff": "agent", "opened_at": 1_764_000_000,
+                                      "offline_spent": 0}  # fmt: skip
+        self.card: dict[str, Any] = {}
+        self.rules: dict[str, Rule] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, str, dict[str, Any] | None]] = []
+        self.down = False  # every request fails to connect
+
+    def reply(self, path: str, rule: Rule) -> None:
+        self.rules[path] = rule
+
+    def answer(self, path: str, **fields: Any) -> None:
+        """Answer the value operation at `path` with a TapResult built from the request."""
+        op = {"/v1/issue": "issue", "/v1/top-up": "top_up", "/v1/redeem": "redeem",
+              "/v1/refund": "refund"}[path]  # fmt: skip
+
+        def rule(body: dict[str, Any]) -> httpx.Response:
+            made = {"op": op, "amount": body.get("amount", 0), **fields}
+            return httpx.Response(200, json=tap_result(**made))
+
+        self.rules[path] = rule
+
+    def operations(self, path: str) -> list[dict[str, Any]]:
+        return [body or {} for method, p, body in self.calls if p == path and method == "POST"]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        path = request.url.path
+        body = json.loads(request.content) if request.content else None
+        self.calls.append((request.method, path, body))
+        if path in self.rules:
+            return self.rules[path](body or {})
+        if request.method == "GET" and path.startswith("/v1/results/"):
+            found = self.results.get(path.rsplit("/", 1)[1])
+            if found is None:
+                return httpx.Response(404, json={"error": "not_found", "detail": "no such tx"})
+            return httpx.Response(200, json=found)
+        if request.method == "POST" and path == "/v1/shift":
+            assert body is not None
+            self.shift = {"id": self.shift["id"] + 1, "staff": body["staff"],
+                          "opened_at": 1_764_003_600, "offline_spent": 0}  # fmt: skip
+            return httpx.Response(200, json={k: v for k, v in self.shift.items()
+                                             if k != "offline_spent"})  # fmt: skip
+        fixed = {"/v1/health": self.health, "/v1/readers": self.readers, "/v1/queue": self.queue,
+                 "/v1/shift": self.shift, "/v1/tap": self.card}  # fmt: skip
+        if path in fixed:
+            return httpx.Response(200, json=fixed[path])
+        return httpx.Response(404, json={"detail": "Not Found"})
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self.handle), base_url="http://agent")
