@@ -70,7 +70,6 @@ def _apply_one(ctx: Ctx, tx: Transaction) -> Result:
     bad = malformed_fields(tx)
     if bad is not None:
         return Result(bad)
-    ctx.balance_after = None
     out = ctx.postings
     mark = len(out)
     code = HANDLERS[tx.op](ctx, tx)
@@ -86,6 +85,7 @@ def _apply_one(ctx: Ctx, tx: Transaction) -> Result:
             postings = tuple(out[mark:])
             _assert_balanced(postings)
     balance_after = ctx.balance_after
+    ctx.balance_after = None  # reset after use, so each handler starts from None
     ctx.state.add_record(TxRecord(tx, code, balance_after, ctx.now, postings))
     return _new_tuple(Result, (code, balance_after))
 
