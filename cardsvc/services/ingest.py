@@ -312,7 +312,7 @@ def _journal_of(
     by_seq = select_in(
         cur,
         mark,
-        f"SELECT seq, id {head} AND seq IN ({{ids}})",
+        f"SELECT seq, id {head} AND seq {{in_ids}}",
         [m.seq for m in numbered],
         terminal_id,
     )
@@ -320,7 +320,7 @@ def _journal_of(
     # SQLite's planner walks every journal row of the terminal through the (terminal_id, seq)
     # index instead of 500 primary-key look-ups, a cost that grows with the journal.
     by_id = select_in(
-        cur, mark, "SELECT id, seq, terminal_id FROM transactions WHERE id IN ({ids})",
+        cur, mark, "SELECT id, seq, terminal_id FROM transactions WHERE id {in_ids}",
         [m.id for m in numbered],
     )  # fmt: skip
     return dict(by_seq), {i: seq for i, seq, term in by_id if term == terminal_id}

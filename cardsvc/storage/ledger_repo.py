@@ -142,13 +142,13 @@ class LedgerRepository:
         return state, set(state.instruments)
 
     def _load_records(self, state: LedgerState, ids: list[str], refs: set[str], now: int) -> None:
-        sql = f"SELECT {', '.join(_RECORD_COLS)} FROM transactions WHERE id IN ({{ids}})"
+        sql = f"SELECT {', '.join(_RECORD_COLS)} FROM transactions WHERE id {{in_ids}}"
         for row in select_in(self.cur, self.mark, sql, ids):
             tx = self._tx_from_row(row, now)
             state.records[tx.id] = TxRecord(tx, _CODE[row[13]], row[14], row[15])
         found_refs = sorted(refs & state.records.keys())
         grouped: dict[str, list[Posting]] = {}
-        sql = "SELECT tx_id, account, unit, amount FROM postings WHERE tx_id IN ({ids}) ORDER BY id"
+        sql = "SELECT tx_id, account, unit, amount FROM postings WHERE tx_id {in_ids} ORDER BY id"
         for tx_id, account, unit, amount in select_in(self.cur, self.mark, sql, found_refs):
             grouped.setdefault(tx_id, []).append(Posting(tx_id, account, _UNIT[unit], amount))
         for tx_id, ps in grouped.items():
@@ -156,7 +156,7 @@ class LedgerRepository:
         self._load_reversals(state, found_refs)
 
     def _load_reversals(self, state: LedgerState, refs: list[str]) -> None:
-        sql = "SELECT tx_id, refunded, voided FROM tx_reversals WHERE tx_id IN ({ids})"
+        sql = "SELECT tx_id, refunded, voided FROM tx_reversals WHERE tx_id {in_ids}"
         for tx_id, refunded, voided in select_in(self.cur, self.mark, sql, refs):
             state.records[tx_id].refunded = refunded
             state.records[tx_id].voided = bool(voided)
@@ -188,7 +188,7 @@ class LedgerRepository:
     def _load_instruments(self, state: LedgerState, ids: list[str]) -> None:
         sql = (
             f"SELECT {', '.join(_LOAD_INSTRUMENT_COLS)} FROM instruments"
-            " WHERE id IN ({ids}) ORDER BY id" + (" FOR UPDATE" if self.for_update else "")
+            " WHERE id {in_ids} ORDER BY id" + (" FOR UPDATE" if self.for_update else "")
         )
         specs: dict[tuple[str, int | None, int | None], InstrumentSpec] = {}
         found = state.instruments
