@@ -53,7 +53,11 @@ SUBCOMMANDS: list[Subcommand] = [add_readers, add_emulate, add_enroll, add_run]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reader-agent", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="reader-agent",
+        description="The store terminal's card agent: readers, emulated cards, enrollment with "
+        "the ledger, and the local API with offline queue and sync.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log protocol events")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in SUBCOMMANDS:
