@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from cardsvc.core.amounts import BATCH_MAX
 from cardsvc.protocol import qr
 from cardsvc.protocol.client import LedgerClient
+from cardsvc.protocol.limits import BATCH_MAX
 from cardsvc.protocol.messages import ResultMsg, TransactionMsg
 from keys.keyring import Keyring
 

@@ -14,8 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from cardsvc.core.amounts import AMOUNT_MAX
+from cardsvc.protocol.limits import AMOUNT_MAX
 from cardsvc.protocol.messages import Id
+from reader_agent.agent.agent import Agent
 from reader_agent.agent.outbox import State
 from reader_agent.agent.station import StationBusy
 from reader_agent.agent.sync import LedgerUnavailable
@@ -61,7 +62,14 @@ def _error(status: int, code: str, detail: str) -> JSONResponse:
 
 def create_api(runtime: AgentRuntime) -> FastAPI:
     app = FastAPI(title="reader-agent", version="1")
-    agent = runtime.agent
+    _install_errors(app)
+    _status_routes(app, runtime)
+    _card_routes(app, runtime.agent)
+    return app
+
+
+def _install_errors(app: FastAPI) -> None:
+    """Reader and card problems as HTTP errors with a stable `error` code."""
 
     @app.exception_handler(ReaderError)
     def reader_error(request: Request, exc: ReaderError) -> JSONResponse:
@@ -83,6 +91,10 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
     def bad_value(request: Request, exc: ValueError) -> JSONResponse:
         return _error(422, "invalid", str(exc))
 
+
+def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
+    """Health, readers, the offline queue and sync, shifts."""
+
     @app.get("/v1/health")
     def health() -> dict[str, Any]:
         return {"ok": True, "terminal": runtime.identity.terminal_id,
@@ -96,6 +108,31 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
             return {"readers": [], "using": None, "error": str(exc)}
         return {"readers": found, "using": runtime.station.reader_name(),
                 "error": runtime.station.last_error or None}  # fmt: skip
+
+    @app.get("/v1/queue")
+    def queue() -> dict[str, Any]:
+        return queue_status(runtime)
+
+    @app.post("/v1/sync")
+    def sync_now() -> dict[str, Any]:
+        try:
+            runtime.loop.round()
+        except LedgerUnavailable as exc:
+            return {**queue_status(runtime), "synced": False, "detail": str(exc)}
+        return {**queue_status(runtime), "synced": True}
+
+    @app.post("/v1/shift")
+    def open_shift(body: ShiftRequest) -> dict[str, Any]:
+        return runtime.shifts.open(body.staff).__dict__
+
+    @app.get("/v1/shift")
+    def current_shift() -> dict[str, Any]:
+        shift = runtime.shifts.ensure()
+        return {**shift.__dict__, "offline_spent": runtime.outbox.offline_spent(shift_id=shift.id)}
+
+
+def _card_routes(app: FastAPI, agent: Agent) -> None:
+    """Each waits for a tap, settles the card's torn operations, acts, answers the result."""
 
     @app.post("/v1/tap")
     def tap(body: TapRequest) -> dict[str, Any]:
@@ -125,29 +162,6 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
         if found is None:
             return _error(404, "not_found", f"no transaction {tx_id} on this terminal")
         return found.to_json()
-
-    @app.get("/v1/queue")
-    def queue() -> dict[str, Any]:
-        return queue_status(runtime)
-
-    @app.post("/v1/sync")
-    def sync_now() -> dict[str, Any]:
-        try:
-            runtime.loop.round()
-        except LedgerUnavailable as exc:
-            return {**queue_status(runtime), "synced": False, "detail": str(exc)}
-        return {**queue_status(runtime), "synced": True}
-
-    @app.post("/v1/shift")
-    def open_shift(body: ShiftRequest) -> dict[str, Any]:
-        return runtime.shifts.open(body.staff).__dict__
-
-    @app.get("/v1/shift")
-    def current_shift() -> dict[str, Any]:
-        shift = runtime.shifts.ensure()
-        return {**shift.__dict__, "offline_spent": runtime.outbox.offline_spent(shift_id=shift.id)}
-
-    return app
 
 
 def queue_status(runtime: AgentRuntime) -> dict[str, Any]:

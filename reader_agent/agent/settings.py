@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cardsvc.core.amounts import BATCH_MAX
+from cardsvc.protocol.limits import BATCH_MAX
 
 
 class AgentSettings(BaseSettings):

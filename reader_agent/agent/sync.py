@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from cardsvc.core.amounts import BATCH_MAX
 from cardsvc.protocol.client import LedgerClient, LedgerRefused
 from cardsvc.protocol.codes import ProtocolCode
+from cardsvc.protocol.limits import BATCH_MAX
 from cardsvc.protocol.messages import ResultMsg
 from reader_agent.agent.hotlist import Hotlist
 from reader_agent.agent.outbox import Outbox
