@@ -69,20 +69,17 @@ def commit_group(
 ) -> list[SubmissionResult | Exception]:
     """Apply every submission of the group in one batch; the caller commits the transaction."""
     outcomes: list[SubmissionResult | Exception | None] = [None] * len(group)
-    request_ids: list[int | None] = [None] * len(group)
+    request_ids = _store_evidence(conn, group, now)
     for i, sub in enumerate(group):
-        if sub.evidence is not None:
-            rid = _store_evidence(conn, sub, now)
-            if rid is None:
-                outcomes[i] = SignatureRejected("replay", "this request (key id, nonce) was seen")
-            request_ids[i] = rid
+        if sub.evidence is not None and request_ids[i] is None:
+            outcomes[i] = SignatureRejected("replay", "this request (key id, nonce) was seen")
     live = [i for i in range(len(group)) if outcomes[i] is None]
     plan = _BatchPlan(conn, programs, now)
     for i in live:
         plan.add(group[i], request_ids[i])
     results = plan.run(policy)
-    for i in live:
-        outcomes[i] = SubmissionResult(request_ids[i], results[i])
+    for k, i in enumerate(live):  # results come per added submission, replays left out
+        outcomes[i] = SubmissionResult(request_ids[i], results[k])
     return [o for o in outcomes if o is not None]
 
 
@@ -90,35 +87,49 @@ _EVIDENCE_COLS = (
     "terminal_id, key_id, created, nonce, method, path, signature_input, signature,"
     " content_digest, body, received_at"
 )
+_EVIDENCE_CHUNK = 500  # rows per INSERT: 11 parameters each, under SQLite's 32766
 
 
-def _store_evidence(conn: Connection, sub: Submission, now: int) -> int | None:
-    """Keep the signed request; None when (key id, nonce) is already kept: a replay.
-    Driver-level (one statement per submission, many per group): the same SQL text runs on
-    SQLite (>= 3.35, RETURNING) and PostgreSQL."""
+def _store_evidence(conn: Connection, group: Sequence[Submission], now: int) -> list[int | None]:
+    """Keep the group's signed requests; per submission the stored id, or None when its
+    (key id, nonce) was already kept (a replay, also of an earlier one in this group) or it
+    carries no signature. One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk,
+    not one statement per request: the same SQL text on SQLite (>= 3.35) and PostgreSQL."""
+    mark, cur = marker(conn), driver_cursor(conn)
+    ids: list[int | None] = [None] * len(group)
+    signed = [i for i, sub in enumerate(group) if sub.evidence is not None]
+    for start in range(0, len(signed), _EVIDENCE_CHUNK):
+        part = signed[start : start + _EVIDENCE_CHUNK]
+        rows = ", ".join([f"({markers(mark, 11)})"] * len(part))
+        cur.execute(
+            f"INSERT INTO signed_requests ({_EVIDENCE_COLS}) VALUES {rows}"
+            " ON CONFLICT (key_id, nonce) DO NOTHING RETURNING id, key_id, nonce",
+            [value for i in part for value in _evidence_row(group[i], now)],
+        )
+        kept = {(key_id, nonce): int(rid) for rid, key_id, nonce in cur.fetchall()}
+        for i in part:
+            ev = group[i].evidence
+            assert ev is not None
+            ids[i] = kept.pop((ev.key_id, ev.nonce), None)  # the first of duplicates wins
+    return ids
+
+
+def _evidence_row(sub: Submission, now: int) -> tuple[object, ...]:
     ev = sub.evidence
     assert ev is not None
-    mark = marker(conn)
-    cur = driver_cursor(conn)
-    cur.execute(
-        f"INSERT INTO signed_requests ({_EVIDENCE_COLS}) VALUES ({markers(mark, 11)})"
-        " ON CONFLICT (key_id, nonce) DO NOTHING RETURNING id",
-        (
-            sub.actor.terminal_id,
-            ev.key_id,
-            ev.created,
-            ev.nonce,
-            ev.method,
-            ev.path,
-            ev.signature_input,
-            ev.signature,
-            ev.content_digest,
-            ev.body,
-            now,
-        ),
+    return (
+        sub.actor.terminal_id,
+        ev.key_id,
+        ev.created,
+        ev.nonce,
+        ev.method,
+        ev.path,
+        ev.signature_input,
+        ev.signature,
+        ev.content_digest,
+        ev.body,
+        now,
     )
-    row = cur.fetchone()
-    return int(row[0]) if row is not None else None
 
 
 class _BatchPlan:
