@@ -30,7 +30,8 @@ NAV = (("/tap", "tap"), ("/sell", "sell"), ("/top-up", "top_up"), ("/redeem", "r
        ("/refund", "refund"), ("/shift", "shift"))  # fmt: skip
 _NO_STORE = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # not no-referrer: with it a browser sends `Origin: null` on form posts (same_origin)
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }

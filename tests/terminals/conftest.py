@@ -1,0 +1,118 @@
+"""End-to-end fixtures: the real ledger (uvicorn, SQLite), the real reader agent (its local API
+served by uvicorn, its sync loop and card watcher running) over the in-process virtual reader
+with an emulated blank DESFire card, and the counter app, each on a free loopback port."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from keys.file_keystore import FileKeystore
+from reader_agent.agent.api import create_api
+from reader_agent.agent.identity import enroll_terminal
+from reader_agent.agent.settings import AgentSettings
+from reader_agent.agent.wiring import AgentRuntime, build_runtime
+from reader_agent.drivers.virtual import VirtualReader
+from terminals.counter.app import create_app
+from terminals.counter.settings import CounterSettings
+from tests.reader_agent.agent.conftest import (
+    PREPAID,
+    STORE,
+    Chain,
+    LedgerServer,
+    blank_card,
+    free_port,
+    make_keystore,
+)
+
+TERMINAL = "S1-QUAY1"
+PROGRAMS = {"PREPAID": "Thẻ trả trước"}
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free loopback port; yields its URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(400):  # bounded wait for the socket to listen
+        if server.started:
+            break
+        time.sleep(0.025)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Iterator[Chain]:
+    server = LedgerServer(tmp_path / "ledger.db")
+    server.start()
+    chain = Chain(server, {"Authorization": f"Bearer {server.admin_token()}"})
+    chain.post("/v1/stores", {"id": STORE, "name": "Cửa hàng 1"})
+    chain.post("/v1/programs", PREPAID)
+    yield chain
+    if server._server is not None:
+        server.stop()
+
+
+@dataclass
+class Till:
+    """One counter: the agent (runtime + its URL), its reader, and the counter's URL."""
+
+    runtime: AgentRuntime
+    reader: VirtualReader
+    agent_url: str
+    counter_url: str
+
+    def counter_settings(self, **changes: object) -> CounterSettings:
+        return counter_settings(self.agent_url, **changes)
+
+
+def counter_settings(agent_url: str, **changes: object) -> CounterSettings:
+    defaults: dict[str, object] = {"programs": PROGRAMS, "tap_timeout_s": 5}
+    return CounterSettings.model_validate({"agent_url": agent_url, **defaults, **changes})
+
+
+@pytest.fixture
+def till(chain: Chain, tmp_path: Path) -> Iterator[Till]:
+    settings = AgentSettings(
+        data_dir=tmp_path / "agent", ledger_timeout_s=2.0, sync_interval_s=0.2,
+        sync_backoff_max_s=0.5, hotlist_interval_s=5.0,
+    )  # fmt: skip
+    keystore: FileKeystore = make_keystore(tmp_path / "keys.json", settings.card_key_labels)
+    code = chain.post("/v1/terminals", {"id": TERMINAL, "store_id": STORE, "name": "Quầy 1"})
+    with httpx.Client(base_url=chain.server.url) as http:
+        identity = enroll_terminal(
+            http, keystore, terminal_id=TERMINAL, code=code["enrollment_code"],
+            ledger_url=chain.server.url, key_label=settings.terminal_key_label,
+            identity_path=settings.identity_path,
+        )  # fmt: skip
+    reader = VirtualReader("Virtual reader 0")
+    reader.insert(blank_card())
+    runtime = build_runtime(settings, identity, keystore,
+                            readers=(lambda: reader, lambda: [reader.info()]))  # fmt: skip
+    runtime.loop.round()  # the hotlist before the first sale, as the agent fetches it at start
+    runtime.start()
+    try:
+        with (
+            serving(create_api(runtime)) as agent_url,
+            serving(create_app(counter_settings(agent_url))) as counter_url,
+        ):
+            yield Till(runtime, reader, agent_url, counter_url)
+    finally:
+        runtime.stop()

@@ -1,0 +1,81 @@
+"""The counter over the real agent and the real ledger, without a browser: what only the whole
+chain shows (the ledger going away and coming back, the agent's own memory of sale ids)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+from fastapi.testclient import TestClient
+
+from terminals.counter.app import create_app
+from tests.reader_agent.agent.conftest import INSTRUMENT, Chain
+
+from .conftest import Till
+from .test_pages import sale_id, text_of
+
+
+def post_sale(counter: httpx.Client | TestClient, slug: str, amount: str, **extra: str) -> str:
+    form = counter.get(f"/{slug}")
+    data = {"request_id": sale_id(form.text), "amount": amount, **extra}
+    page = counter.post(f"/{slug}", data=data)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def code_of(page: str) -> str:
+    found = re.search(r'data-code="([^"]*)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def wait_for_balance(chain: Chain, expected: int, within_s: float = 20) -> None:
+    deadline = time.monotonic() + within_s  # a bound on waiting, not an assertion on time
+    while chain.balance() != expected:
+        assert time.monotonic() < deadline, f"balance {chain.balance()} != {expected}"
+        time.sleep(0.1)
+
+
+def test_ledger_down_sales_are_offline_then_synced(till: Till, chain: Chain) -> None:
+    with httpx.Client(base_url=till.counter_url, timeout=30) as counter:
+        sold = post_sale(counter, "sell", "200.000", program="PREPAID")
+        assert code_of(sold) == "ok" and chain.balance() == 200_000
+        chain.server.stop()
+        first = post_sale(counter, "redeem", "30.000")
+        second = post_sale(counter, "redeem", "20.000")
+        assert (code_of(first), code_of(second)) == ("ok", "ok")
+        assert "tone-warn" in first and "tone-warn" in second  # done, but not yet confirmed
+        assert "Thành công (ngoại tuyến)" in text_of(second)
+        home = text_of(counter.get("/").text)
+        assert "Mất kết nối – giao dịch được xếp hàng" in home
+        # the ledger is away: selling a card needs it, and the counter says so
+        refused = post_sale(counter, "top-up", "10.000")
+        assert code_of(refused) == "offline_not_allowed" and "cần máy chủ" in text_of(refused)
+        chain.server.start()
+        wait_for_balance(chain, 150_000)  # the agent's sync loop delivered both, once
+
+
+def test_a_sale_resubmitted_after_a_counter_restart_charges_once(till: Till, chain: Chain) -> None:
+    """The counter's memory of sale ids is gone after a restart; the agent's is durable."""
+    with httpx.Client(base_url=till.counter_url, timeout=30) as counter:
+        post_sale(counter, "sell", "200.000", program="PREPAID")
+        form = counter.get("/redeem")
+        data = {"request_id": sale_id(form.text), "amount": "50.000"}
+        first = counter.post("/redeem", data=data).text
+    with TestClient(create_app(till.counter_settings())) as restarted:
+        again = restarted.post("/redeem", data=data).text
+    tx_ids = {re.search(r"Mã giao dịch ([0-9a-f]{32})", text_of(p)).group(1)  # type: ignore[union-attr]
+              for p in (first, again)}  # fmt: skip
+    assert len(tx_ids) == 1
+    redeems = [h for h in chain.history(INSTRUMENT) if h["op"] == "redeem"]
+    assert len(redeems) == 1 and chain.balance() == 150_000
+
+
+def test_no_card_in_time_is_a_message(till: Till, chain: Chain) -> None:
+    till.reader.remove()
+    with TestClient(create_app(till.counter_settings(tap_timeout_s=0.3))) as counter:
+        tapped = text_of(counter.post("/tap").text)
+        assert "Không thấy thẻ: khách chưa chạm thẻ trong thời gian chờ." in tapped
+        sale = post_sale(counter, "redeem", "1.000")
+        assert code_of(sale) == "no_card" and 'id="retry"' in sale
