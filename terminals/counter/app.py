@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 
 from terminals.counter.agent_client import AgentClient
@@ -38,9 +39,18 @@ def create_app(settings: CounterSettings, agent_http: httpx.Client | None = None
         return Response((STATIC / name).read_bytes(), media_type=_STATIC_FILES[name],
                         headers={"Cache-Control": "no-cache"})  # fmt: skip
 
+    def plain(request: Request, key: str, status_code: int) -> HTMLResponse:
+        lang = pick_lang(None, request.cookies.get("lang"), settings.language)
+        body = f'<p>{t(lang, key)}</p><p><a href="/">{t(lang, "nav_home")}</a></p>'
+        return HTMLResponse(body, status_code=status_code)
+
     @app.exception_handler(CrossSiteRequest)
     def cross_site(request: Request, exc: CrossSiteRequest) -> HTMLResponse:
-        lang = pick_lang(None, request.cookies.get("lang"), settings.language)
-        return HTMLResponse(t(lang, "bad_origin"), status_code=403)
+        return plain(request, "bad_origin", 403)
+
+    @app.exception_handler(RequestValidationError)
+    def malformed(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        """What no form of ours sends (an over-long field): a page, not a JSON error."""
+        return plain(request, "invalid", 422)
 
     return app

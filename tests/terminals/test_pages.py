@@ -343,6 +343,13 @@ def test_own_origin_is_accepted(counter: TestClient, fake: FakeAgent) -> None:
     assert len(fake.operations("/v1/redeem")) == 1
 
 
+def test_an_over_long_field_gets_a_page(counter: TestClient, fake: FakeAgent) -> None:
+    page = counter.post("/redeem", data={"request_id": "s", "amount": "1" * 500})
+    assert page.status_code == 422 and t("vi", "invalid") in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert fake.operations("/v1/redeem") == []
+
+
 def test_static_files(counter: TestClient) -> None:
     assert counter.get("/static/counter.css").headers["content-type"].startswith("text/css")
     assert "data-wait" in counter.get("/static/counter.js").text

@@ -43,6 +43,7 @@ OPERATIONS = (
     Operation("refund", "refund", "refund", ref=True),
 )
 BY_AGENT_OP: dict[str, Operation] = {o.op: o for o in OPERATIONS}
+REDEEM = BY_AGENT_OP["redeem"]  # where an answer of unknown kind is shown
 
 
 @dataclass
@@ -140,6 +141,6 @@ def check_result(counter: CounterDep, lang: LangDep, tx_id: str) -> HTMLResponse
         answer = counter.client.result(tx_id)
     except AgentError as exc:
         missing = AgentError("result_not_found", tx_id[:64]) if exc.code == "not_found" else exc
-        return _outcome_page(counter, lang, OPERATIONS[2], form, from_error(lang, missing))
-    operation = BY_AGENT_OP.get(answer.op, OPERATIONS[2])
+        return _outcome_page(counter, lang, REDEEM, form, from_error(lang, missing))
+    operation = BY_AGENT_OP.get(answer.op, REDEEM)
     return _outcome_page(counter, lang, operation, form, from_answer(lang, answer))
