@@ -143,7 +143,8 @@ class Agent:
         with self.station.card(timeout) as (reader, info):
             uid = self._uid(reader, info)
             if not self._is_desfire(reader):
-                return self._online_only(uid, req)
+                # A retried sale (same request id) answers its first result: never a second charge.
+                return self._earlier(req) or self._online_only(uid, req)
             self.flows.settle(reader, uid)
             earlier = self._earlier(req)
             if earlier is not None:

@@ -7,7 +7,6 @@ import re
 import time
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from reader_agent.emulate.ntag_card import EmulatedNtag
@@ -111,11 +110,6 @@ def test_member_card_shows_points(till: Till, chain: Chain) -> None:
     assert chain.balance(NTAG_INSTRUMENT) == 1_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent gap: an online-only card's sale is not looked up "
-    "by request id before it is sent again (reader_agent.agent.agent.operate)",
-)
 def test_online_only_sale_resubmitted_after_a_counter_restart_charges_once(
     till: Till, chain: Chain
 ) -> None:
