@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cardsvc.core.amounts import AMOUNT_MAX
+from cardsvc.protocol.limits import AMOUNT_MAX
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
