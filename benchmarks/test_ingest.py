@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from cardsvc.services.programs import ProgramCache
 from cardsvc.services.terminals import KeyDirectory
 from cardsvc.settings import Settings
 from cardsvc.storage.db import make_engine, sqlite_pragmas
+from cardsvc.storage.provision import temporary_database
 
 BATCH = scaled(1000, 100)
 INSTRUMENTS = scaled(100_000, 1_000)
@@ -228,15 +228,8 @@ def _libpq_url(url: str) -> str:
 
 def fresh_pg_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the test server for one benchmark; dropped afterwards."""
-    name = "cardsvc_bench_" + uuid.uuid4().hex[:12]
-    admin_url = _libpq_url(str(make_url(server_url).set(database="postgres")))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database(server_url, "cardsvc_bench") as url:
+        yield url
 
 
 Pair = tuple[Ingest, Baseline]

@@ -9,8 +9,6 @@ can simply be run again with a fresh code.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,23 +17,9 @@ import httpx
 from cardsvc.protocol.client import enroll
 from keys.errors import KeyNotFoundError
 from keys.keystore import Ed25519Signer, Keystore
+from reader_agent.files import write_json_atomically
 
 IDENTITY_FORMAT = "reader-agent-identity/1"
-
-
-def write_json_atomically(path: Path, data: dict[str, str]) -> None:
-    """Temp file + fsync + rename: a crash leaves the old identity or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class IdentityError(Exception):

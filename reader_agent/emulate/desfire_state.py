@@ -7,13 +7,12 @@ Only committed state lives here; a transaction in progress is volatile, as on th
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reader_agent.cards.desfire_protocol import CommMode, check_int32
+from reader_agent.files import write_json_atomically
 
 HW_MAJOR_EV1 = 0x01
 HW_MAJOR_EV2 = 0x12
@@ -142,17 +141,3 @@ def save_state(path: Path, state: DesfireCardState) -> None:
 
 def load_state(path: Path) -> DesfireCardState:
     return DesfireCardState.from_json(json.loads(path.read_text(encoding="utf-8")))
-
-
-def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -7,37 +7,23 @@ database and dropped (with FORCE: a test may leave pooled connections behind) af
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import Engine, func, select
-from sqlalchemy.engine import make_url
 
+from cardsvc.storage.provision import temporary_database
 from cardsvc.storage.schema import postings, signed_requests, transactions
 
 JOURNAL_TABLES = {"transactions": transactions, "postings": postings, "signed": signed_requests}
 
 
-def _maintenance_dsn(pg_url: str) -> str:
-    url = make_url(pg_url).set(drivername="postgresql", database="postgres")
-    return url.render_as_string(hide_password=False)
-
-
 @contextmanager
 def postgres_database(pg_url: str) -> Iterator[str]:
     """A new, empty database on the server `pg_url` points at; its SQLAlchemy URL."""
-    name = "cardsvc_t_" + uuid.uuid4().hex[:16]
-    dsn = _maintenance_dsn(pg_url)
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database(pg_url, "cardsvc_t") as url:
+        yield url
 
 
 @contextmanager

@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 
 from cardsvc.api.app import create_app
 from cardsvc.protocol.client import LedgerClient, enroll
 from cardsvc.protocol.signing import InMemorySigner
 from cardsvc.services.people import Role, create_person
 from cardsvc.settings import Settings
+from cardsvc.storage.provision import temporary_database
 from cardsvc.vouchers.service import Vouchers, vouchers_from_keystore
 from cardsvc.vouchers.settings import VoucherSettings
 from cardsvc.wiring import Ledger, build_ledger
@@ -56,16 +55,8 @@ def expect(response: httpx.Response, status: int = 200) -> Any:
 @contextmanager
 def postgres_database(pg_url: str) -> Iterator[str]:
     """A new, empty database on the test server; dropped afterwards."""
-    name = "cardsvc_v_" + uuid.uuid4().hex[:16]
-    dsn = make_url(pg_url).set(drivername="postgresql", database="postgres")
-    admin_dsn = dsn.render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database(pg_url, "cardsvc_v") as url:
+        yield url
 
 
 @dataclass
