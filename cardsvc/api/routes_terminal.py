@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import time
 from typing import Any
 
@@ -14,28 +12,35 @@ from pydantic import BaseModel, Field
 from cardsvc.api.deps import LedgerDep, ReadConn, SignedDep, WriteConn
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
-from cardsvc.services.errors import Invalid
 from cardsvc.services.ingest import Submission
 
 router = APIRouter(tags=["terminals"])
 
 
+_ENROLMENT_EXAMPLE: dict[str, Any] = {
+    "body": {
+        "format": "cardkeys-terminal-enrolment/1",
+        "terminal_id": "HN01-POS1",
+        "key_id": "789fcda4d1b253ee",
+        "created_at": 1795508844,
+        "previous_key_id": None,
+        "public_key": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+    },
+    "proof": "<base64 Ed25519 signature by the enrolled key (keys.enrolment)>",
+}
+
+
 class EnrollRequest(BaseModel):
     terminal_id: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=8, max_length=64, description="one-time enrollment code")
-    public_key: str = Field(description="the terminal's Ed25519 public key, raw 32 bytes, base64")
+    enrolment: dict[str, Any] = Field(
+        description="keys.enrolment request: the public key and a proof of possession"
+    )
 
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "terminal_id": "HN01-POS1",
-                    "code": "9F3A0C51D2E47B18A6C0DD21",
-                    "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-                }
-            ]
-        }
-    }
+    model_config = {"json_schema_extra": {"examples": [
+        {"terminal_id": "HN01-POS1", "code": "9F3A0C51D2E47B18A6C0DD21",
+         "enrolment": _ENROLMENT_EXAMPLE},
+    ]}}  # fmt: skip
 
 
 class EnrollResponse(BaseModel):
@@ -45,25 +50,15 @@ class EnrollResponse(BaseModel):
 
 
 class RotateRequest(BaseModel):
-    public_key: str = Field(description="the new Ed25519 public key, raw 32 bytes, base64")
-
-
-def _decode_key(b64: str) -> bytes:
-    try:
-        raw = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise Invalid("public_key is not base64") from exc
-    if len(raw) != 32:
-        raise Invalid("public_key must be 32 raw bytes (Ed25519)")
-    return raw
+    enrolment: dict[str, Any] = Field(
+        description="keys.enrolment request for the new key, endorsed by the current key"
+    )
 
 
 @router.post("/v1/terminals/enroll", response_model=EnrollResponse)
 def enroll(body: EnrollRequest, ledger: LedgerDep, conn: WriteConn) -> EnrollResponse:
     """A pending terminal registers its public key with the one-time code an admin gave it."""
-    key_id = terminals.enroll(
-        conn, body.terminal_id, body.code, _decode_key(body.public_key), ledger.clock()
-    )
+    key_id = terminals.enroll(conn, body.terminal_id, body.code, body.enrolment, ledger.clock())
     terminal = terminals.get_terminal(conn, body.terminal_id)
     return EnrollResponse(key_id=key_id, terminal_id=terminal.id, store_id=terminal.store_id)
 
@@ -104,7 +99,7 @@ def rotate_key(
         conn,
         signed.actor.terminal_id,
         signed.params.key_id,
-        _decode_key(body.public_key),
+        body.enrolment,
         ledger.clock(),
         ledger.settings.key_overlap_s,
     )

@@ -113,7 +113,7 @@ def _load(http: httpx.Client, token: str) -> list[dict[str, Any]]:
     )
     created.raise_for_status()
     signer = InMemorySigner()
-    enroll(http, "HN01-POS1", created.json()["enrollment_code"], signer.public_key_raw())
+    enroll(http, "HN01-POS1", created.json()["enrollment_code"], signer)
     client = LedgerClient(http, "HN01-POS1", signer)
     txs = [
         TransactionMsg(

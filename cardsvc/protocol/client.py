@@ -6,7 +6,6 @@ httpx exceptions (the agent queues on them); refusals as LedgerRefused with the 
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ import httpx
 
 from cardsvc.protocol.messages import BatchRequest, BatchResponse, TransactionMsg
 from cardsvc.protocol.signing import Signer, sign_request
+from keys.enrolment import make_enrolment
 
 
 class LedgerRefused(Exception):
@@ -37,12 +37,16 @@ def _raise_for(response: httpx.Response) -> None:
     raise LedgerRefused(response.status_code, code, detail)
 
 
-def enroll(http: httpx.Client, terminal_id: str, code: str, public_key: bytes) -> dict[str, Any]:
-    """Register this terminal's public key with its one-time enrollment code."""
+def enroll(
+    http: httpx.Client, terminal_id: str, code: str, signer: Signer, at: int | None = None
+) -> dict[str, Any]:
+    """Register this terminal's key with its one-time enrollment code. The request carries a
+    proof of possession: it is signed by the key being enrolled (keys.enrolment)."""
+    when = int(time.time()) if at is None else at
     body = {
         "terminal_id": terminal_id,
         "code": code,
-        "public_key": base64.b64encode(public_key).decode(),
+        "enrolment": make_enrolment(signer, terminal_id, when),
     }
     response = http.post("/v1/terminals/enroll", json=body)
     _raise_for(response)
@@ -84,7 +88,10 @@ class LedgerClient:
     def hotlist(self) -> list[str]:
         return list(self._send("GET", "/v1/terminal/hotlist").json()["blocked"])
 
-    def rotate_key(self, new_public_key: bytes) -> dict[str, str]:
-        body = json.dumps({"public_key": base64.b64encode(new_public_key).decode()}).encode()
+    def rotate_key(self, new_signer: Signer) -> dict[str, str]:
+        """Enrol a successor key: proved by the new key, endorsed by the current one, sent
+        signed by the current one, which keeps signing through the overlap window."""
+        enrolment = make_enrolment(new_signer, self.terminal_id, self.clock(), self.signer)
+        body = json.dumps({"enrolment": enrolment}).encode()
         result: dict[str, str] = self._send("POST", "/v1/terminal/keys", body).json()
         return result

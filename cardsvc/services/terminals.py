@@ -12,7 +12,9 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -20,6 +22,8 @@ from cardsvc.protocol.keyid import key_id_for_public_key
 from cardsvc.protocol.signing import KeyStatus
 from cardsvc.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cardsvc.storage.schema import stores, terminal_keys, terminals
+from keys.enrolment import verify_enrolment
+from keys.keyring import Keyring, KeyringEntry
 
 ENROLLMENT_CODE_BYTES = 12
 
@@ -65,8 +69,11 @@ def create_terminal(
     return code
 
 
-def enroll(conn: Connection, terminal_id: str, code: str, public_key: bytes, now: int) -> str:
-    """Register a pending terminal's public key with its one-time code; return the key id."""
+def enroll(
+    conn: Connection, terminal_id: str, code: str, enrolment: Mapping[str, Any], now: int
+) -> str:
+    """Register a pending terminal's key with its one-time code; return the key id. The
+    enrolment must prove possession of the key (keys.enrolment) and have no predecessor."""
     row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
     if row is None or row.status != "pending" or row.enrollment_code_hash is None:
         raise Forbidden("no pending enrollment for this terminal")
@@ -74,6 +81,7 @@ def enroll(conn: Connection, terminal_id: str, code: str, public_key: bytes, now
         raise Forbidden("wrong enrollment code")
     if now > row.enrollment_expires_at:
         raise Forbidden("the enrollment code has expired; ask an administrator for a new one")
+    public_key = _proven_key(enrolment, terminal_id, Keyring([]), now, previous=None)
     key_id = _add_key(conn, terminal_id, public_key, now)
     conn.execute(
         update(terminals)
@@ -102,11 +110,14 @@ def rotate_key(
     conn: Connection,
     terminal_id: str,
     old_key_id: str,
-    new_public_key: bytes,
+    enrolment: Mapping[str, Any],
     now: int,
     overlap_s: int,
 ) -> str:
-    """Add a new key; the old one keeps verifying for `overlap_s` (queued offline batches)."""
+    """Add a new key, proved by itself and endorsed by the terminal's current key `old_key_id`;
+    the old one keeps verifying for `overlap_s` (queued offline batches)."""
+    keyring = Keyring(_terminal_keyring_entries(conn, terminal_id))
+    new_public_key = _proven_key(enrolment, terminal_id, keyring, now, previous=old_key_id)
     new_key_id = _add_key(conn, terminal_id, new_public_key, now)
     conn.execute(
         update(terminal_keys)
@@ -114,6 +125,44 @@ def rotate_key(
         .values(retire_at=now + overlap_s)
     )
     return new_key_id
+
+
+def _proven_key(
+    enrolment: Mapping[str, Any],
+    terminal_id: str,
+    keyring: Keyring,
+    now: int,
+    previous: str | None,
+) -> bytes:
+    """The public key of a verified enrolment request, or the reason it is refused."""
+    result = verify_enrolment(enrolment, keyring, now)
+    if result.outcome == "malformed":
+        raise Invalid("malformed enrolment request (see keys.enrolment)")
+    if result.outcome != "ok" or result.entry is None:
+        raise Forbidden(f"enrolment refused: {result.outcome}")
+    if result.terminal_id != terminal_id:
+        raise Forbidden("the enrolment names another terminal")
+    if result.previous_key_id != previous:
+        raise Forbidden(
+            "a rotation is endorsed by the key that signs it; a first enrolment by none"
+        )
+    return result.entry.public_key
+
+
+def _terminal_keyring_entries(conn: Connection, terminal_id: str) -> list[KeyringEntry]:
+    k = terminal_keys.c
+    rows = conn.execute(select(terminal_keys).where(k.terminal_id == terminal_id)).all()
+    return [
+        KeyringEntry(
+            r.key_id,
+            bytes(r.public_key),
+            "terminal",
+            not_before=r.created_at,
+            not_after=r.retire_at,
+            revoked_at=r.revoked_at,
+        )
+        for r in rows
+    ]
 
 
 def revoke_key(conn: Connection, key_id: str, now: int) -> None:

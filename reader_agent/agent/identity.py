@@ -76,7 +76,7 @@ def enroll_terminal(
 ) -> Identity:
     """Register the terminal key with the one-time code; store the identity; return it."""
     signer = terminal_signer(keystore, key_label)
-    answer = enroll(http, terminal_id, code, signer.public_key_raw())
+    answer = enroll(http, terminal_id, code, signer)
     if answer.get("key_id") != signer.key_id:
         raise IdentityError("the ledger registered another key id than this terminal's")
     identity = Identity(

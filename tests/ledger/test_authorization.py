@@ -6,6 +6,7 @@ import pytest
 
 from cardsvc.protocol.client import LedgerRefused, enroll
 from cardsvc.protocol.signing import InMemorySigner
+from keys.enrolment import make_enrolment
 from tests.ledger.world import PROGRAMS, Till, World, bearer, expect
 
 NEW_PROGRAM = {**PROGRAMS[0], "id": "PREPAID-2"}
@@ -72,17 +73,30 @@ def test_the_chain_wide_liability_report_is_for_head_office(world: World) -> Non
 def test_enrollment_needs_the_right_fresh_unused_code(world: World) -> None:
     code = world.new_terminal("T5", "S1")
     other_code = world.new_terminal("T6", "S1")
-    key = InMemorySigner().public_key_raw()
+    key = InMemorySigner()
     for terminal, attempt in (("T5", "0" * 24), ("T5", other_code), ("NOPE", code)):
         with pytest.raises(LedgerRefused) as refused:
             enroll(world.http, terminal, attempt, key)
         assert (refused.value.status, refused.value.code) == (403, "forbidden")
     assert enroll(world.http, "T5", code, key)["store_id"] == "S1"
     with pytest.raises(LedgerRefused) as reused:
-        enroll(world.http, "T5", code, InMemorySigner().public_key_raw())
+        enroll(world.http, "T5", code, InMemorySigner())
     assert (reused.value.status, reused.value.code) == (403, "forbidden")
     world.clock.advance(world.settings.enrollment_code_ttl_s + 1)
     with pytest.raises(LedgerRefused) as expired:
-        enroll(world.http, "T6", other_code, InMemorySigner().public_key_raw())
+        enroll(world.http, "T6", other_code, InMemorySigner())
     assert (expired.value.status, expired.value.code) == (403, "forbidden")
     assert "expired" in expired.value.detail
+
+
+def test_enrollment_must_prove_possession_of_the_key(world: World) -> None:
+    code = world.new_terminal("T7", "S1")
+    key, impostor = InMemorySigner(), InMemorySigner()
+    request = make_enrolment(key, "T7", world.clock())
+    request["proof"] = make_enrolment(impostor, "T7", world.clock())["proof"]
+    body = {"terminal_id": "T7", "code": code, "enrolment": request}
+    assert expect(world.http.post("/v1/terminals/enroll", json=body), 403)["error"] == "forbidden"
+    other_terminal = make_enrolment(key, "T8", world.clock())
+    body = {"terminal_id": "T7", "code": code, "enrolment": other_terminal}
+    assert expect(world.http.post("/v1/terminals/enroll", json=body), 403)["error"] == "forbidden"
+    assert enroll(world.http, "T7", code, key, at=world.clock())["store_id"] == "S1"

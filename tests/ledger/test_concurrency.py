@@ -53,7 +53,7 @@ class Service:
         with self.http() as http:
             body = {"id": terminal_id, "store_id": "S1", "name": terminal_id}
             code = expect(http.post("/v1/terminals", json=body, headers=self.admin), 201)
-            enroll(http, terminal_id, code["enrollment_code"], InMemorySigner(key).public_key_raw())
+            enroll(http, terminal_id, code["enrollment_code"], InMemorySigner(key))
         return key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
     def client(self, http: httpx.Client, terminal_id: str, key: bytes) -> LedgerClient:

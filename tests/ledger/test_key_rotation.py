@@ -3,10 +3,13 @@ batches land), then retires; the new key signs from the moment it is enrolled.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cardsvc.protocol.client import LedgerRefused
 from cardsvc.protocol.signing import InMemorySigner
+from keys.enrolment import make_enrolment
 from tests.ledger.signed import batch_body, send, sign
 from tests.ledger.world import Till, World, expect
 
@@ -20,7 +23,7 @@ def test_rotation_drill_queued_batches_signed_with_the_old_key_land(
     )
     world.clock.advance(10)
     new = InMemorySigner()
-    assert till.client.rotate_key(new.public_key_raw()) == {
+    assert till.client.rotate_key(new) == {
         "key_id": new.key_id,
         "retiring": till.key_id,
     }
@@ -35,7 +38,7 @@ def test_rotation_drill_queued_batches_signed_with_the_old_key_land(
 def test_the_old_key_retires_after_the_overlap(world: World, till: Till) -> None:
     till.do("issue", "C1", 100_000, program="PREPAID")
     new = InMemorySigner()
-    till.client.rotate_key(new.public_key_raw())
+    till.client.rotate_key(new)
     world.clock.advance(world.settings.key_overlap_s - 1)
     assert till.do("redeem", "C1", 1_000).code == "ok"
     world.clock.advance(1)
@@ -51,6 +54,23 @@ def test_the_old_key_retires_after_the_overlap(world: World, till: Till) -> None
 def test_a_key_already_enrolled_cannot_be_rotated_to(world: World, till: Till) -> None:
     other = world.till("T2", "S2")
     with pytest.raises(LedgerRefused) as refused:
-        till.client.rotate_key(other.signer.public_key_raw())
+        till.client.rotate_key(other.signer)
     assert (refused.value.status, refused.value.code) == (409, "conflict")
     assert till.do("issue", "C1", 1, program="PREPAID").code == "ok"  # T1's key still signs
+
+
+def test_a_rotation_must_prove_the_new_key_and_be_endorsed_by_the_signing_key(
+    world: World, till: Till
+) -> None:
+    new, stranger = InMemorySigner(), InMemorySigner()
+    unendorsed = make_enrolment(new, "T1", world.clock())
+    by_stranger = make_enrolment(new, "T1", world.clock(), previous=stranger)
+    forged = make_enrolment(new, "T1", world.clock(), previous=till.signer)
+    forged["body"] = {**forged["body"], "public_key": stranger.public_key_raw().hex(),
+                      "key_id": stranger.key_id}  # fmt: skip
+    for enrolment in (unendorsed, by_stranger, forged):
+        body = json.dumps({"enrolment": enrolment}).encode()
+        refused = send(world, sign(world, till.signer, "T1", "/v1/terminal/keys", body))
+        assert refused.status_code == 403, refused.text
+    assert till.do("issue", "C1", 1, program="PREPAID").code == "ok"  # nothing was rotated
+    assert till.client.rotate_key(new)["key_id"] == new.key_id

@@ -143,7 +143,7 @@ class World:
         """A terminal created, enrolled with a fresh key, and ready to sign."""
         code = self.new_terminal(terminal_id, store)
         signer = InMemorySigner()
-        enroll(self.http, terminal_id, code, signer.public_key_raw())
+        enroll(self.http, terminal_id, code, signer, at=self.clock())
         return Till(terminal_id, store, signer, self.client_for(terminal_id, signer))
 
     def client_for(self, terminal_id: str, signer: InMemorySigner) -> LedgerClient:

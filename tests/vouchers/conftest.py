@@ -83,7 +83,7 @@ class Env:
             self.stores.add(store)
         created = self.post("/v1/terminals", {"id": terminal_id, "store_id": store, "name": "t"})
         signer = InMemorySigner()
-        enroll(self.http, terminal_id, created["enrollment_code"], signer.public_key_raw())
+        enroll(self.http, terminal_id, created["enrollment_code"], signer)
         return LedgerClient(http or self.http, terminal_id, signer, clock=self.clock)
 
     def campaign(self, **body: Any) -> str:
