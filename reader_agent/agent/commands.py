@@ -21,7 +21,12 @@ from keys.errors import KeysError, KeystoreNotFoundError
 from keys.file_keystore import FileKeystore
 from keys.keystore import BaseKeystore
 from keys.settings import KeysSettings, open_keystore
-from reader_agent.agent.identity import Identity, IdentityError, enroll_terminal
+from reader_agent.agent.identity import (
+    Identity,
+    IdentityError,
+    enroll_terminal,
+    rotate_terminal_key,
+)
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.drivers.errors import ReaderUnavailableError
 
@@ -33,6 +38,13 @@ def add_enroll(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--terminal", required=True, help="the terminal id the admin created")
     p.add_argument("--data-dir", help="where the identity and queue live")
     p.set_defaults(func=enroll_command)
+
+
+def add_rotate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("rotate-key", help="replace this terminal's signing key (the ledger "
+                       "keeps the old one valid through an overlap window)")  # fmt: skip
+    p.add_argument("--data-dir", help="where the identity and queue live")
+    p.set_defaults(func=rotate_command)
 
 
 def add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -95,6 +107,30 @@ def enroll_command(args: argparse.Namespace) -> int:
         return 2
     print(f"enrolled terminal {identity.terminal_id} (store {identity.store_id}) "
           f"key {identity.key_id}; identity in {settings.identity_path}")  # fmt: skip
+    return 0
+
+
+def rotate_command(args: argparse.Namespace) -> int:
+    """Run with the agent stopped (or restart it after): it signs with the key it started with."""
+    settings = _settings(args)
+    try:
+        identity = Identity.load(settings.identity_path)
+        keystore = _keystore(create=False)
+        with httpx.Client(base_url=identity.ledger_url, timeout=settings.ledger_timeout_s) as http:
+            rotated = rotate_terminal_key(http, keystore, identity, settings.identity_path)
+    except (KeysError, IdentityError) as exc:
+        print(f"reader-agent: {exc}", file=sys.stderr)
+        return 2
+    except LedgerRefused as exc:
+        print(f"reader-agent: the ledger refused the new key: {exc.code}: {exc.detail}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"reader-agent: cannot reach the ledger at {identity.ledger_url}: {exc}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    print(f"terminal {rotated.terminal_id}: new key {rotated.key_id} "
+          f"(previous {identity.key_id} retires after the overlap)")  # fmt: skip
     return 0
 
 

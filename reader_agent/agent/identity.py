@@ -9,12 +9,12 @@ can simply be run again with a fresh code.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import httpx
 
-from cardsvc.protocol.client import enroll
+from cardsvc.protocol.client import LedgerClient, enroll
 from keys.errors import KeyNotFoundError
 from keys.keystore import Ed25519Signer, Keystore
 from reader_agent.files import write_json_atomically
@@ -88,3 +88,42 @@ def enroll_terminal(
     )
     identity.save(identity_path)
     return identity
+
+
+def rotate_terminal_key(
+    http: httpx.Client,
+    keystore: Keystore,
+    identity: Identity,
+    identity_path: Path,
+) -> Identity:
+    """Make a new terminal key under a label of its own, have the ledger enrol it (endorsed by
+    the current key), then switch the identity to it. If the ledger refuses or cannot be
+    reached, the new key is revoked and the identity keeps the enrolled key: the terminal never
+    signs with a key the ledger lacks. The old key stays in the keystore; the ledger retires it
+    after its overlap window (queued batches it signed still land)."""
+    current = keystore.signer(identity.key_label)
+    if current.key_id != identity.key_id:
+        raise IdentityError("the keystore's terminal key is not the enrolled one")
+    label = _successor_label(keystore, identity.key_label)
+    keystore.generate_ed25519(label, "terminal")
+    successor = keystore.signer(label)
+    try:
+        LedgerClient(http, identity.terminal_id, current).rotate_key(successor)
+    except BaseException:
+        keystore.revoke(label, 1)
+        raise
+    rotated = replace(identity, key_id=successor.key_id, key_label=label)
+    rotated.save(identity_path)
+    return rotated
+
+
+def _successor_label(keystore: Keystore, label: str) -> str:
+    """`terminal` -> `terminal.2` -> `terminal.3` ...: the first label not in the keystore."""
+    base, _, number = label.rpartition(".")
+    if not base or not number.isdigit():
+        base, number = label, "1"
+    taken = {record.label for record in keystore.list_keys()}
+    n = int(number) + 1
+    while f"{base}.{n}" in taken:
+        n += 1
+    return f"{base}.{n}"

@@ -52,3 +52,54 @@ def test_enroll_with_the_ledger_down_says_so(
             "--data-dir", str(tmp_path / "a")]  # fmt: skip
     assert main(args) == 2
     assert "cannot reach the ledger" in capsys.readouterr().err
+
+
+def test_rotate_key_enrols_a_successor_and_the_old_key_keeps_its_overlap(
+    chain: Chain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "terminal-keys.json"))
+    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
+    data = tmp_path / "agent"
+    code = chain.post("/v1/terminals", {"id": "S1-POS8", "store_id": STORE, "name": "Quầy 8"})
+    enroll = ["enroll", "--ledger", chain.server.url, "--terminal", "S1-POS8",
+              "--data-dir", str(data), "--code", code["enrollment_code"]]  # fmt: skip
+    assert main(enroll) == 0
+    before = Identity.load(data / "identity.json")
+    capsys.readouterr()
+    assert main(["rotate-key", "--data-dir", str(data)]) == 0
+    after = Identity.load(data / "identity.json")
+    assert after.key_id != before.key_id
+    assert after.key_id in capsys.readouterr().out
+    # the ledger knows both keys: a second rotation is endorsed by the new one
+    assert main(["rotate-key", "--data-dir", str(data)]) == 0
+    assert Identity.load(data / "identity.json").key_id not in (before.key_id, after.key_id)
+
+
+def test_rotate_key_with_the_ledger_down_keeps_the_enrolled_key(
+    chain: Chain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "terminal-keys.json"))
+    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
+    data = tmp_path / "agent"
+    code = chain.post("/v1/terminals", {"id": "S1-POS7", "store_id": STORE, "name": "Quầy 7"})
+    enroll = ["enroll", "--ledger", chain.server.url, "--terminal", "S1-POS7",
+              "--data-dir", str(data), "--code", code["enrollment_code"]]  # fmt: skip
+    assert main(enroll) == 0
+    identity = Identity.load(data / "identity.json")
+    moved = identity.__class__(**{**identity.__dict__, "ledger_url": "http://127.0.0.1:9"})
+    moved.save(data / "identity.json")
+    assert main(["rotate-key", "--data-dir", str(data)]) == 2
+    assert "cannot reach the ledger" in capsys.readouterr().err
+    assert Identity.load(data / "identity.json").key_id == identity.key_id
+    from keys.settings import KeysSettings, open_keystore
+
+    keystore = open_keystore(KeysSettings(), PASSPHRASE)
+    assert keystore.signer(identity.key_label).key_id == identity.key_id  # still the enrolled key
