@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from cardsvc.api import (
     errors,
+    openapi,
     routes_admin,
     routes_instruments,
     routes_ops,
@@ -49,6 +50,7 @@ def create_app(
     if ledger is not None:
         app.state.ledger = ledger
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers)
     for module in (*routers, routes_public):

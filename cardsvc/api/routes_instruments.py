@@ -8,6 +8,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn
+from cardsvc.api.views import (
+    ERRORS,
+    CardAlerts,
+    InstrumentHistory,
+    InstrumentView,
+    Liability,
+)
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.services import queries
 from cardsvc.services.ingest import Actor, Submission, service_instruction
@@ -18,14 +25,16 @@ router = APIRouter(tags=["instruments"])
 HQ_STORE = "hq"  # the store recorded for actions taken by people without a store
 
 
-@router.get("/v1/instruments/{instrument_id}")
+@router.get("/v1/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS)
 def lookup(instrument_id: str, person: PersonDep, conn: ReadConn) -> dict[str, Any]:
     """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
     return queries.instrument_view(conn, instrument_id)
 
 
-@router.get("/v1/instruments/{instrument_id}/history")
+@router.get(
+    "/v1/instruments/{instrument_id}/history", response_model=InstrumentHistory, responses=ERRORS
+)
 def history(
     instrument_id: str,
     person: PersonDep,
@@ -40,7 +49,7 @@ def history(
     }
 
 
-@router.post("/v1/instruments/{instrument_id}/{action}", response_model=ResultMsg)
+@router.post("/v1/instruments/{instrument_id}/{action}", response_model=ResultMsg, responses=ERRORS)
 async def act(
     instrument_id: str,
     action: Literal["block", "unblock", "expire"],
@@ -62,7 +71,7 @@ async def act(
     return outcome.results[0]
 
 
-@router.get("/v1/reports/liability")
+@router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)
 def liability(person: PersonDep, conn: ReadConn) -> dict[str, Any]:
     """Outstanding stored value per program and unit, checked against the journal."""
     person.require(Role.ADMIN, Role.FINANCE, store_id=None)
@@ -72,7 +81,7 @@ def liability(person: PersonDep, conn: ReadConn) -> dict[str, Any]:
     return {"programs": rows, "consistent": all(r["consistent"] for r in rows)}
 
 
-@router.get("/v1/reports/card-alerts")
+@router.get("/v1/reports/card-alerts", response_model=CardAlerts, responses=ERRORS)
 def card_alerts(
     person: PersonDep, conn: ReadConn, limit: int = Query(100, ge=1, le=queries.HISTORY_MAX)
 ) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Response
 from sqlalchemy import text
 
 from cardsvc.api.deps import LedgerDep
+from cardsvc.api.views import Health
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/v1/health")
+@router.get("/v1/health", response_model=Health)
 def health(ledger: LedgerDep) -> dict[str, object]:
     with ledger.engine.connect() as conn:
         conn.execute(text("SELECT 1"))

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, ReadConn, SignedDep, WriteConn
+from cardsvc.api.views import ERRORS, Hotlist, InstrumentView
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
 from cardsvc.services.ingest import Submission
@@ -55,7 +56,7 @@ class RotateRequest(BaseModel):
     )
 
 
-@router.post("/v1/terminals/enroll", response_model=EnrollResponse)
+@router.post("/v1/terminals/enroll", response_model=EnrollResponse, responses=ERRORS)
 def enroll(body: EnrollRequest, ledger: LedgerDep, conn: WriteConn) -> EnrollResponse:
     """A pending terminal registers its public key with the one-time code an admin gave it."""
     key_id = terminals.enroll(conn, body.terminal_id, body.code, body.enrolment, ledger.clock())
@@ -63,7 +64,7 @@ def enroll(body: EnrollRequest, ledger: LedgerDep, conn: WriteConn) -> EnrollRes
     return EnrollResponse(key_id=key_id, terminal_id=terminal.id, store_id=terminal.store_id)
 
 
-@router.post("/v1/batches", response_model=BatchResponse, responses={401: {}, 422: {}, 503: {}})
+@router.post("/v1/batches", response_model=BatchResponse, responses=ERRORS)
 async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
     """Apply a signed batch of transactions (one for an online tap, up to 8192 from an
     offline queue). One result per transaction, in order; resends return the first result."""
@@ -77,19 +78,21 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
     return BatchResponse(request_id=outcome.request_id, results=outcome.results)
 
 
-@router.get("/v1/terminal/instruments/{instrument_id}")
+@router.get(
+    "/v1/terminal/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS
+)
 def terminal_lookup(instrument_id: str, signed: SignedDep, conn: ReadConn) -> dict[str, Any]:
     """Balance and status of an instrument, for the terminal that has it in front of it."""
     return queries.instrument_view(conn, instrument_id)
 
 
-@router.get("/v1/terminal/hotlist")
+@router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
 def terminal_hotlist(signed: SignedDep, conn: ReadConn) -> dict[str, Any]:
     """Blocked instruments: the terminal refuses them even when offline."""
     return {"blocked": queries.hotlist(conn)}
 
 
-@router.post("/v1/terminal/keys")
+@router.post("/v1/terminal/keys", responses=ERRORS)
 def rotate_key(
     body: RotateRequest, signed: SignedDep, ledger: LedgerDep, conn: WriteConn
 ) -> dict[str, str]:

@@ -98,7 +98,7 @@ def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
     @app.get("/v1/health")
     def health() -> dict[str, Any]:
         return {"ok": True, "terminal": runtime.identity.terminal_id,
-                "ledger_reachable": runtime.syncer.available()}  # fmt: skip
+                "ledger_reachable": runtime.syncer.reachable()}  # fmt: skip
 
     @app.get("/v1/readers")
     def readers() -> dict[str, Any]:
@@ -172,7 +172,7 @@ def queue_status(runtime: AgentRuntime) -> dict[str, Any]:
         "unresolved": outbox.count(State.UNRESOLVED),
         "oldest_unsent_at": outbox.oldest_unsent_at(),
         "offline_unsynced": outbox.offline_spent(unsynced=True),
-        "ledger_reachable": runtime.syncer.available(),
+        "ledger_reachable": runtime.syncer.reachable(),
         "last_error": status.last_error or None,
         "hotlist_size": runtime.hotlist.size(),
         "hotlist_fetched_at": runtime.hotlist.fetched_at(),

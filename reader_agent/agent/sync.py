@@ -68,6 +68,14 @@ class Syncer:
             return True
         return self.monotonic() - s.last_error_at >= self.retry_after_s
 
+    def reachable(self) -> bool:
+        """Whether the last contact with the ledger succeeded (what status screens show;
+        `available` answers the different question of whether to try again now)."""
+        s = self.status
+        if s.last_error_at is None:
+            return True
+        return s.last_ok_at is not None and s.last_ok_at > s.last_error_at
+
     def _failed(self, why: str) -> None:
         self.status.last_error_at, self.status.last_error = self.monotonic(), why
 

@@ -121,3 +121,18 @@ def test_ledger_down_keeps_everything_queued(
     chain.server.start()
     syncer.status.last_error_at = None  # skip the retry pause
     assert syncer.flush() == 1 and chain.balance("Y1") == 100_000
+
+
+def test_reachable_reports_the_last_contact_while_available_paces_retries(
+    tmp_path: Path, chain: Chain, identity: Identity, keystore: FileKeystore
+) -> None:
+    outbox = open_outbox(tmp_path / "agent.db")
+    syncer = _syncer(outbox, chain, identity, keystore)
+    now = [100.0]
+    syncer.monotonic = lambda: now[0]
+    assert syncer.reachable() and syncer.available()
+    syncer._failed("ledger down")
+    assert not syncer.reachable() and not syncer.available()
+    now[0] += syncer.retry_after_s
+    assert syncer.available()  # worth another try ...
+    assert not syncer.reachable()  # ... but the status screen still says it is away
