@@ -22,6 +22,7 @@ from cardsvc.services import terminals
 from cardsvc.services.programs import terms_to_json
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.schema import instruments, programs
+from keys.enrolment import make_enrolment
 
 STORE = "BENCH01"
 TERMINAL = "BENCH01-POS1"
@@ -93,7 +94,7 @@ def seed(engine: Engine, instrument_count: int, now: int) -> World:
             )
         )
         code = terminals.create_terminal(conn, TERMINAL, STORE, "Benchmark POS", now, 3600)
-        terminals.enroll(conn, TERMINAL, code, signer.public_key_raw(), now)
+        terminals.enroll(conn, TERMINAL, code, make_enrolment(signer, TERMINAL, now), now)
     for start in range(0, instrument_count, _SEED_CHUNK):
         rows = [_card_row(n, now) for n in range(start, min(start + _SEED_CHUNK, instrument_count))]
         with engine.begin() as conn:
