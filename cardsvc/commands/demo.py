@@ -16,6 +16,7 @@ from cardsvc.protocol.messages import TransactionMsg
 from cardsvc.protocol.signing import InMemorySigner
 from cardsvc.services.people import Role, create_person
 from cardsvc.settings import Settings
+from cardsvc.web.text import dong
 
 DEMO_PROGRAMS: list[dict[str, Any]] = [
     {
@@ -164,7 +165,8 @@ def _print_summary(
     print(f"  database        {db} (SQLite, WAL, synchronous=FULL)")
     print(f"  admin token     {token}")
     for card in cards:
-        print(f"  {card['id']:<14}  {card['kind']:<8} {card['balance']:>12,} {card['unit']}")
+        amount = dong(card["balance"]) if card["unit"] == "VND" else f"{card['balance']:,} điểm"
+        print(f"  {card['id']:<14}  {card['kind']:<8} {amount.replace(',', '.'):>16}")
     if not args.no_serve:
         print(f"  API docs        {base}/docs")
         print(f"  health          {base}/v1/health")
