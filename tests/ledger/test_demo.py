@@ -3,8 +3,15 @@ the real API and the summary says where to look."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cardsvc.cli import main
@@ -29,3 +36,28 @@ def test_demo_loads_a_chain_and_prints_where_to_look(
     }  # fmt: skip
     assert all(r["consistent"] for r in rows)
     assert main(["demo", "--no-serve", "--db", str(db)]) == 0  # idempotent: recreated
+
+
+def test_demo_serves_the_loaded_ledger(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "cardsvc.cli", "demo", "--db", str(tmp_path / "d.db"),
+           "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ}, cwd=tmp_path)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60  # a bound on waiting for start-up, not a timing test
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the demo server did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200  # the customer page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
