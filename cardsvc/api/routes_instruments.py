@@ -11,12 +11,14 @@ from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn
 from cardsvc.api.views import (
     ERRORS,
     CardAlerts,
+    Clearing,
     InstrumentHistory,
     InstrumentView,
     Liability,
 )
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.services import queries
+from cardsvc.services.clearing import clearing
 from cardsvc.services.ingest import Actor, Submission, service_instruction
 from cardsvc.services.people import Role
 
@@ -88,3 +90,17 @@ def card_alerts(
     """Purse cards that replayed an old state, skipped operations or diverged from the ledger."""
     person.require(Role.ADMIN, Role.FINANCE)
     return {"alerts": queries.card_alert_list(conn, limit)}
+
+
+@router.get("/v1/reports/clearing", response_model=Clearing, responses=ERRORS)
+def store_clearing(
+    person: PersonDep,
+    conn: ReadConn,
+    start: int = Query(..., ge=0, description="period start, epoch seconds (inclusive)"),
+    end: int = Query(..., gt=0, description="period end, epoch seconds (exclusive)"),
+) -> dict[str, Any]:
+    """Store-to-store clearing over a period: cash taken for stored value, value redeemed, net
+    due per store. Store-scoped finance sees its own store only."""
+    person.require(Role.ADMIN, Role.FINANCE)
+    return {"start": start, "end": end,
+            "stores": clearing(conn, start, end, store=person.store_id)}  # fmt: skip

@@ -63,6 +63,20 @@ class Liability(BaseModel):
     consistent: bool
 
 
+class ClearingLine(BaseModel):
+    store: str
+    unit: str
+    cash_in: int = Field(description="value sold for cash at the store")
+    redeemed: int = Field(description="value spent at the store, net of its refunds")
+    net_due: int = Field(description="redeemed - cash_in: > 0 the scheme pays the store")
+
+
+class Clearing(BaseModel):
+    start: int
+    end: int
+    stores: list[ClearingLine]
+
+
 class CardAlert(BaseModel):
     id: int
     uid: str
