@@ -25,6 +25,9 @@ def offline(runtime: AgentRuntime, chain: Chain) -> AgentRuntime:
     result = runtime.agent.issue("PREPAID", 1_000_000, WAIT)
     assert result.code == "ok"
     chain.server.stop()
+    # Once a failure is seen, the agent waits this long before trying the ledger again: long
+    # enough that a loaded machine cannot turn an offline decision into an online attempt.
+    runtime.syncer.retry_after_s = 60.0
     return runtime
 
 
