@@ -23,8 +23,11 @@ from cardsvc.services.people import Role, create_person
 from cardsvc.settings import Settings
 from cardsvc.wiring import build_ledger
 from tests.ledger.databases import journal_counts
+from tests.support import T0 as T0
+from tests.support import Clock as Clock
+from tests.support import bearer as bearer
+from tests.support import expect as expect
 
-T0 = 1_750_000_000
 DAY = 86_400
 STORES = ("S1", "S2")
 
@@ -38,29 +41,6 @@ PROGRAMS: list[dict[str, Any]] = [
     {"id": "MEMBER", "name": "Thẻ thành viên", "kind": "member", "unit": "PTS",
      "max_balance": 100_000_000},
 ]  # fmt: skip
-
-
-class Clock:
-    """The time the service and the terminals read; tests move it by hand."""
-
-    def __init__(self, now: int = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        self.now += seconds
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def expect(response: httpx.Response, status: int = 200) -> Any:
-    """The JSON of a response that must have `status` (the body is shown when it has not)."""
-    assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json()
 
 
 @dataclass

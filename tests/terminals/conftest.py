@@ -4,17 +4,12 @@ with an emulated blank DESFire card, and the counter app, each on a free loopbac
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from keys.file_keystore import FileKeystore
 from reader_agent.agent.api import create_api
@@ -30,32 +25,12 @@ from tests.reader_agent.agent.conftest import (
     Chain,
     LedgerServer,
     blank_card,
-    free_port,
     make_keystore,
 )
+from tests.support import serving
 
 TERMINAL = "S1-QUAY1"
 PROGRAMS = {"PREPAID": "Thẻ trả trước"}
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """`app` served by uvicorn in a thread on a free loopback port; yields its URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):  # bounded wait for the socket to listen
-        if server.started:
-            break
-        time.sleep(0.025)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from tests.reader_agent.agent.conftest import INSTRUMENT, Chain
+from tests.support import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import Till
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 TABLET: Any = {"width": 800, "height": 1280}
 
 # Two submissions of the same form, racing: what a double click does when the page's own
@@ -32,7 +31,7 @@ def page(till: Till) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             tab = browser.new_page(viewport=TABLET)
             tab.set_default_timeout(20_000)

@@ -26,30 +26,13 @@ from cardsvc.storage.provision import temporary_database
 from cardsvc.vouchers.service import Vouchers, vouchers_from_keystore
 from cardsvc.vouchers.settings import VoucherSettings
 from cardsvc.wiring import Ledger, build_ledger
+from tests.support import T0 as T0
+from tests.support import Clock as Clock
+from tests.support import bearer as bearer
+from tests.support import expect as expect
 from tests.vouchers.keys_fixture import qr_keystore
 
-T0 = 1_750_000_000  # in the past: the signature library refuses "created" in the future
 DAY = 86_400
-
-
-class Clock:
-    def __init__(self, now: int = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        self.now += seconds
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def expect(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json()
 
 
 @contextmanager

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
+from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
 from tests.vouchers.conftest import DAY, Env
 from tests.vouchers.test_campaigns import Counter
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def served(env: Env) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(env.app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):  # bounded wait for the socket to listen
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(env.app) as url:
+        yield url
 
 
 @pytest.mark.browser
@@ -52,7 +27,7 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
     till.send("issue", code["instrument"], amount=2_000_000, program=cid)
     till.send("redeem", code["instrument"], amount=750_000)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
             page.goto(served + "/")
