@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from keys.settings import KeysSettings, open_keystore
 from reader_agent.agent.identity import Identity
 from reader_agent.cli import main
 
@@ -35,9 +36,7 @@ def test_enroll_creates_the_key_and_identity(
     assert Identity.load(data / "identity.json") == identity
 
 
-def test_run_without_enrollment_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_without_enrollment_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--data-dir", str(tmp_path / "none")]) == 2
     assert "not enrolled" in capsys.readouterr().err
 
@@ -54,20 +53,26 @@ def test_enroll_with_the_ledger_down_says_so(
     assert "cannot reach the ledger" in capsys.readouterr().err
 
 
-def test_rotate_key_enrols_a_successor_and_the_old_key_keeps_its_overlap(
+def _enrolled(chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: str) -> Path:
+    """A terminal enrolled through the command line; its data directory."""
+    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "terminal-keys.json"))
+    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
+    data = tmp_path / "agent"
+    code = chain.post("/v1/terminals", {"id": terminal, "store_id": STORE, "name": terminal})
+    enroll = ["enroll", "--ledger", chain.server.url, "--terminal", terminal,
+              "--data-dir", str(data), "--code", code["enrollment_code"]]  # fmt: skip
+    assert main(enroll) == 0
+    return data
+
+
+def test_rotate_key_enrols_a_successor_endorsed_by_the_enrolled_key(
     chain: Chain,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "terminal-keys.json"))
-    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
-    data = tmp_path / "agent"
-    code = chain.post("/v1/terminals", {"id": "S1-POS8", "store_id": STORE, "name": "Quầy 8"})
-    enroll = ["enroll", "--ledger", chain.server.url, "--terminal", "S1-POS8",
-              "--data-dir", str(data), "--code", code["enrollment_code"]]  # fmt: skip
-    assert main(enroll) == 0
+    data = _enrolled(chain, tmp_path, monkeypatch, "S1-POS8")
     before = Identity.load(data / "identity.json")
     capsys.readouterr()
     assert main(["rotate-key", "--data-dir", str(data)]) == 0
@@ -85,21 +90,12 @@ def test_rotate_key_with_the_ledger_down_keeps_the_enrolled_key(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CARDKEYS_FILE", str(tmp_path / "terminal-keys.json"))
-    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
-    data = tmp_path / "agent"
-    code = chain.post("/v1/terminals", {"id": "S1-POS7", "store_id": STORE, "name": "Quầy 7"})
-    enroll = ["enroll", "--ledger", chain.server.url, "--terminal", "S1-POS7",
-              "--data-dir", str(data), "--code", code["enrollment_code"]]  # fmt: skip
-    assert main(enroll) == 0
+    data = _enrolled(chain, tmp_path, monkeypatch, "S1-POS7")
     identity = Identity.load(data / "identity.json")
     moved = identity.__class__(**{**identity.__dict__, "ledger_url": "http://127.0.0.1:9"})
     moved.save(data / "identity.json")
     assert main(["rotate-key", "--data-dir", str(data)]) == 2
     assert "cannot reach the ledger" in capsys.readouterr().err
     assert Identity.load(data / "identity.json").key_id == identity.key_id
-    from keys.settings import KeysSettings, open_keystore
-
     keystore = open_keystore(KeysSettings(), PASSPHRASE)
     assert keystore.signer(identity.key_label).key_id == identity.key_id  # still the enrolled key
