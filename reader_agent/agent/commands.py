@@ -12,7 +12,8 @@ import argparse
 import getpass
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 
@@ -29,6 +30,8 @@ from reader_agent.agent.identity import (
 )
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.drivers.errors import ReaderUnavailableError
+
+T = TypeVar("T")
 
 
 def add_enroll(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -85,25 +88,35 @@ def _keystore(create: bool) -> BaseKeystore:
         return FileKeystore.create(keys.file, secret, scrypt_n=keys.scrypt_n)
 
 
+def _guarded(refusal: str, ledger_url: str, action: Callable[[], T]) -> T | None:
+    """Run `action`; print a clear one-line message for what operators meet (keystore or
+    identity problems, a ledger refusal, a ledger out of reach) and return None."""
+    try:
+        return action()
+    except (KeysError, IdentityError) as exc:
+        print(f"reader-agent: {exc}", file=sys.stderr)
+    except LedgerRefused as exc:
+        print(f"reader-agent: the ledger refused {refusal}: {exc.code}: {exc.detail}",
+              file=sys.stderr)  # fmt: skip
+    except httpx.HTTPError as exc:
+        print(f"reader-agent: cannot reach the ledger at {ledger_url}: {exc}", file=sys.stderr)
+    return None
+
+
 def enroll_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    try:
+
+    def enroll() -> Identity:
         keystore = _keystore(create=True)
         with httpx.Client(base_url=args.ledger, timeout=settings.ledger_timeout_s) as http:
-            identity = enroll_terminal(
+            return enroll_terminal(
                 http, keystore, terminal_id=args.terminal, code=args.code,
                 ledger_url=args.ledger, key_label=settings.terminal_key_label,
                 identity_path=settings.identity_path,
             )  # fmt: skip
-    except (KeysError, IdentityError) as exc:
-        print(f"reader-agent: {exc}", file=sys.stderr)
-        return 2
-    except LedgerRefused as exc:
-        print(f"reader-agent: the ledger refused the enrollment: {exc.code}: {exc.detail}",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    except httpx.HTTPError as exc:
-        print(f"reader-agent: cannot reach the ledger at {args.ledger}: {exc}", file=sys.stderr)
+
+    identity = _guarded("the enrollment", args.ledger, enroll)
+    if identity is None:
         return 2
     print(f"enrolled terminal {identity.terminal_id} (store {identity.store_id}) "
           f"key {identity.key_id}; identity in {settings.identity_path}")  # fmt: skip
@@ -115,19 +128,17 @@ def rotate_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         identity = Identity.load(settings.identity_path)
-        keystore = _keystore(create=False)
-        with httpx.Client(base_url=identity.ledger_url, timeout=settings.ledger_timeout_s) as http:
-            rotated = rotate_terminal_key(http, keystore, identity, settings.identity_path)
-    except (KeysError, IdentityError) as exc:
+    except IdentityError as exc:
         print(f"reader-agent: {exc}", file=sys.stderr)
         return 2
-    except LedgerRefused as exc:
-        print(f"reader-agent: the ledger refused the new key: {exc.code}: {exc.detail}",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    except httpx.HTTPError as exc:
-        print(f"reader-agent: cannot reach the ledger at {identity.ledger_url}: {exc}",
-              file=sys.stderr)  # fmt: skip
+
+    def rotate() -> Identity:
+        keystore = _keystore(create=False)
+        with httpx.Client(base_url=identity.ledger_url, timeout=settings.ledger_timeout_s) as http:
+            return rotate_terminal_key(http, keystore, identity, settings.identity_path)
+
+    rotated = _guarded("the new key", identity.ledger_url, rotate)
+    if rotated is None:
         return 2
     print(f"terminal {rotated.terminal_id}: new key {rotated.key_id} "
           f"(previous {identity.key_id} retires after the overlap)")  # fmt: skip

@@ -20,29 +20,16 @@ from reader_agent.drivers.virtual import VirtualReader
 from terminals.counter.app import create_app
 from terminals.counter.settings import CounterSettings
 from tests.reader_agent.agent.conftest import (
-    PREPAID,
     STORE,
     Chain,
-    LedgerServer,
     blank_card,
     make_keystore,
 )
+from tests.reader_agent.agent.conftest import chain as chain  # the shared ledger fixture
 from tests.support import serving
 
 TERMINAL = "S1-QUAY1"
 PROGRAMS = {"PREPAID": "Thẻ trả trước"}
-
-
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[Chain]:
-    server = LedgerServer(tmp_path / "ledger.db")
-    server.start()
-    chain = Chain(server, {"Authorization": f"Bearer {server.admin_token()}"})
-    chain.post("/v1/stores", {"id": STORE, "name": "Cửa hàng 1"})
-    chain.post("/v1/programs", PREPAID)
-    yield chain
-    if server._server is not None:
-        server.stop()
 
 
 @dataclass
