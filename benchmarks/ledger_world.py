@@ -19,9 +19,10 @@ from cardsvc.core import InstrumentKind, InstrumentSpec, Unit
 from cardsvc.protocol.messages import BatchRequest, TransactionMsg
 from cardsvc.protocol.signing import InMemorySigner
 from cardsvc.services import terminals
-from cardsvc.services.programs import terms_to_json
+from cardsvc.services.programs import create_program
 from cardsvc.storage.migrate import upgrade
-from cardsvc.storage.schema import instruments, programs
+from cardsvc.storage.schema import instruments
+from cardsvc.storage.unit_of_work import Database
 from keys.enrolment import make_enrolment
 
 STORE = "BENCH01"
@@ -80,21 +81,11 @@ def seed(engine: Engine, instrument_count: int, now: int) -> World:
     """Migrate `engine`'s database and load the store, program, terminal and cards."""
     upgrade(engine)
     signer = InMemorySigner()
-    with engine.begin() as conn:
-        terminals.create_store(conn, STORE, "Benchmark store", now)
-        conn.execute(
-            insert(programs).values(
-                id=PROGRAM,
-                name="Benchmark prepaid",
-                kind=str(SPEC.kind),
-                unit=str(SPEC.unit),
-                terms=terms_to_json(SPEC),
-                validity_s=None,
-                created_at=now,
-            )
-        )
-        code = terminals.create_terminal(conn, TERMINAL, STORE, "Benchmark POS", now, 3600)
-        terminals.enroll(conn, TERMINAL, code, make_enrolment(signer, TERMINAL, now), now)
+    with Database(engine).write() as uow:
+        terminals.create_store(uow, STORE, "Benchmark store", now)
+        create_program(uow, PROGRAM, "Benchmark prepaid", SPEC, None, now)
+        code = terminals.create_terminal(uow, TERMINAL, STORE, "Benchmark POS", now, 3600)
+        terminals.enroll(uow, TERMINAL, code, make_enrolment(signer, TERMINAL, now), now)
     for start in range(0, instrument_count, _SEED_CHUNK):
         rows = [_card_row(n, now) for n in range(start, min(start + _SEED_CHUNK, instrument_count))]
         with engine.begin() as conn:

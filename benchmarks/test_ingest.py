@@ -41,11 +41,11 @@ from cardsvc.protocol.messages import BatchRequest, TransactionMsg
 from cardsvc.protocol.signing import sign_request, verify_request
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.services.ingest import Actor, Evidence, Submission, SubmissionResult
-from cardsvc.services.programs import ProgramCache
 from cardsvc.services.terminals import KeyDirectory
 from cardsvc.settings import Settings
 from cardsvc.storage.db import make_engine, sqlite_pragmas
 from cardsvc.storage.provision import temporary_database
+from cardsvc.storage.unit_of_work import Database
 
 BATCH = scaled(1000, 100)
 INSTRUMENTS = scaled(100_000, 1_000)
@@ -111,10 +111,11 @@ def open_ingest(url: str) -> Iterator[Ingest]:
     world = seed(engine, INSTRUMENTS, clock())
     assert world.terminal_id == TERMINAL
     # One batch per commit, as the baseline: the committer never merges two in-flight batches.
-    committer = GroupCommitter(engine, ProgramCache(), Policy(), clock=clock, max_tx=BATCH)
+    db = Database(engine)
+    committer = GroupCommitter(db, Policy(), clock=clock, max_tx=BATCH)
     committer.start()
     try:
-        yield Ingest(engine, world, KeyDirectory(engine), committer)
+        yield Ingest(engine, world, KeyDirectory(db), committer)
     finally:
         committer.stop()
         engine.dispose()

@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_private_key,
 )
 
-from cardsvc.protocol.keyid import key_id_for_public_key
 from keys import file_format as ff
 from keys.diversify import aes_cbc_last_block, aes_ecb_encrypt
 from keys.errors import (
@@ -35,6 +34,7 @@ from keys.errors import (
     KeystoreNotFoundError,
 )
 from keys.kcv import AES128_KEY_LEN, aes_kcv
+from keys.keyid import key_id_for_public_key
 from keys.keystore import BaseKeystore, Clock, Ed25519Signer, system_clock
 from keys.model import KeyRecord
 from keys.signers import SoftwareEd25519Signer

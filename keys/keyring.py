@@ -14,7 +14,7 @@ from enum import StrEnum
 import nacl.exceptions
 import nacl.signing
 
-from cardsvc.protocol.keyid import key_id_for_public_key
+from keys.keyid import key_id_for_public_key
 from keys.model import KeyRecord
 
 ED25519_SIGNATURE_LEN = 64

@@ -30,10 +30,10 @@ from pkcs11.exceptions import (
 )
 from pkcs11.util.ec import encode_named_curve_parameters
 
-from cardsvc.protocol.keyid import key_id_for_public_key
 from keys.diversify import AES_BLOCK
 from keys.errors import KeyExistsError, KeysError, TokenLoginError, TokenNotFoundError
 from keys.kcv import AES128_KEY_LEN, kcv_from_cmac
+from keys.keyid import key_id_for_public_key
 from keys.keystore import BaseKeystore, Clock, Ed25519Signer, system_clock
 from keys.model import KeyRecord
 from keys.signers import Pkcs11Ed25519Signer, public_key_from_ec_point

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cardsvc.protocol.keyid import key_id_for_public_key
 from keys.errors import PublishedKeysetError
+from keys.keyid import key_id_for_public_key
 from keys.keyring import Keyring, KeyringEntry, VerifyOutcome
 from keys.keystore import Ed25519Signer
 

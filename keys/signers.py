@@ -8,7 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from cardsvc.protocol.keyid import ED25519_PUBLIC_KEY_LEN, key_id_for_public_key
+from keys.keyid import ED25519_PUBLIC_KEY_LEN, key_id_for_public_key
 
 ED25519_SIGNATURE_LEN = 64
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import Connection
 
 from cardsvc.protocol.signing import SignatureParams, verify_request
 from cardsvc.services.errors import UnsupportedMediaType
 from cardsvc.services.ingest import Actor, Evidence
 from cardsvc.services.people import Person, authenticate
+from cardsvc.storage.unit_of_work import UnitOfWork
+from cardsvc.vouchers.service import Vouchers
 from cardsvc.wiring import Ledger
 
 
@@ -24,31 +25,39 @@ def get_ledger(request: Request) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-def read_conn(ledger: LedgerDep) -> Iterator[Connection]:
-    with ledger.engine.connect() as conn:
-        yield conn
+def read_uow(ledger: LedgerDep) -> Iterator[UnitOfWork]:
+    with ledger.db.read() as uow:
+        yield uow
 
 
-def write_conn(ledger: LedgerDep) -> Iterator[Connection]:
-    with ledger.engine.begin() as conn:
-        yield conn
+def write_uow(ledger: LedgerDep) -> Iterator[UnitOfWork]:
+    with ledger.db.write() as uow:
+        yield uow
 
 
 # scope="function": the transaction commits (and the connection returns to the pool) before
 # the response is sent. With the default ("request") the client was answered 201 first and the
 # commit ran afterwards: a client could act on a row not yet visible to another worker, and a
 # failed commit was never reported to it.
-ReadConn = Annotated[Connection, Depends(read_conn, scope="function")]
-WriteConn = Annotated[Connection, Depends(write_conn, scope="function")]
+ReadUow = Annotated[UnitOfWork, Depends(read_uow, scope="function")]
+WriteUow = Annotated[UnitOfWork, Depends(write_uow, scope="function")]
 
 
 def current_person(ledger: LedgerDep, authorization: Annotated[str, Header()] = "") -> Person:
     token = authorization.removeprefix("Bearer ").strip()
-    with ledger.engine.connect() as conn:
-        return authenticate(conn, token)
+    with ledger.db.read() as uow:
+        return authenticate(uow, token)
 
 
 PersonDep = Annotated[Person, Depends(current_person)]
+
+
+def get_vouchers(ledger: LedgerDep) -> Vouchers:
+    """The process's vouchers (built by the wiring), or 503 when no QR key is configured."""
+    return ledger.require_vouchers()
+
+
+VouchersDep = Annotated[Vouchers, Depends(get_vouchers)]
 
 
 SIGNED_CONTENT_TYPE = "application/json"  # what every terminal signs (protocol.signing)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.services import errors
 from cardsvc.services.committer import Overloaded
+from cardsvc.vouchers.service import VouchersNotConfigured
 
 _STATUS: dict[type[errors.ServiceError], int] = {
     errors.NotFound: 404,
@@ -42,6 +43,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _invalid_body(_: Request, exc: ValidationError) -> JSONResponse:
         return _error(422, "malformed_request", _describe(exc.errors()))
+
+    @app.exception_handler(VouchersNotConfigured)
+    async def _no_vouchers(_: Request, exc: VouchersNotConfigured) -> JSONResponse:
+        return _error(503, "vouchers_not_configured", str(exc))
 
     @app.exception_handler(Overloaded)
     async def _overloaded(_: Request, exc: Overloaded) -> JSONResponse:

@@ -6,16 +6,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import insert, select
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn, WriteConn
+from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, WriteUow
 from cardsvc.core import AMOUNT_MAX, BALANCE_MAX, InstrumentKind, InstrumentSpec, Unit
-from cardsvc.core.checks import valid_spec
-from cardsvc.services import terminals
-from cardsvc.services.errors import Conflict, Invalid
+from cardsvc.services import programs, terminals
 from cardsvc.services.people import Role, create_person
-from cardsvc.services.programs import terms_from_json, terms_to_json
-from cardsvc.storage.schema import programs
 
 router = APIRouter(tags=["administration"])
 
@@ -100,21 +95,21 @@ class ProgramIn(BaseModel):
 
 @router.post("/v1/stores", status_code=201)
 def create_store(
-    body: StoreIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+    body: StoreIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, str]:
     person.require(Role.ADMIN)
-    terminals.create_store(conn, body.id, body.name, ledger.clock())
+    terminals.create_store(uow, body.id, body.name, ledger.clock())
     return {"id": body.id}
 
 
 @router.post("/v1/terminals", status_code=201)
 def create_terminal(
-    body: TerminalIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+    body: TerminalIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, Any]:
     """Create a terminal; the answer holds its one-time enrollment code (shown once)."""
     person.require(Role.ADMIN)
     ttl = ledger.settings.enrollment_code_ttl_s
-    code = terminals.create_terminal(conn, body.id, body.store_id, body.name, ledger.clock(), ttl)
+    code = terminals.create_terminal(uow, body.id, body.store_id, body.name, ledger.clock(), ttl)
     return {"id": body.id, "enrollment_code": code, "expires_at": ledger.clock() + ttl}
 
 
@@ -124,68 +119,51 @@ def terminal_status(
     action: Literal["disable", "enable"],
     person: PersonDep,
     ledger: LedgerDep,
-    conn: WriteConn,
+    uow: WriteUow,
 ) -> dict[str, str]:
     """Disable a lost or retired terminal (its keys stop verifying at once), or re-enable it."""
     person.require(Role.ADMIN)
     status = "disabled" if action == "disable" else "active"
-    terminals.set_terminal_status(conn, terminal_id, status)
+    terminals.set_terminal_status(uow, terminal_id, status)
     ledger.keys.forget()
     return {"id": terminal_id, "status": status}
 
 
 @router.post("/v1/keys/{key_id}/revoke")
 def revoke_key(
-    key_id: str, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+    key_id: str, person: PersonDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, str]:
     person.require(Role.ADMIN)
-    terminals.revoke_key(conn, key_id, ledger.clock())
+    terminals.revoke_key(uow, key_id, ledger.clock())
     ledger.keys.forget(key_id)
     return {"key_id": key_id, "status": "revoked"}
 
 
 @router.post("/v1/programs", status_code=201)
 def create_program(
-    body: ProgramIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+    body: ProgramIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, Any]:
     person.require(Role.ADMIN)
-    spec = body.spec()
-    if not valid_spec(spec):
-        raise Invalid("inconsistent terms (validity window, discount on a non-voucher, ...)")
-    if conn.execute(select(programs.c.id).where(programs.c.id == body.id)).first():
-        raise Conflict(f"program {body.id} exists; terms are immutable, create a new program")
-    conn.execute(
-        insert(programs).values(
-            id=body.id,
-            name=body.name,
-            kind=str(body.kind),
-            unit=str(body.unit),
-            terms=terms_to_json(spec),
-            validity_s=body.validity_s,
-            created_at=ledger.clock(),
-        )
-    )
+    programs.create_program(uow, body.id, body.name, body.spec(), body.validity_s, ledger.clock())
     return {"id": body.id}
 
 
 @router.get("/v1/programs")
-def list_programs(person: PersonDep, conn: ReadConn) -> list[dict[str, Any]]:
-    rows = conn.execute(select(programs).order_by(programs.c.id)).all()
+def list_programs(person: PersonDep, uow: ReadUow) -> list[dict[str, Any]]:
     return [
         {
-            "id": r.id,
-            "name": r.name,
-            "kind": r.kind,
-            "unit": r.unit,
-            "validity_s": r.validity_s,
-            "terms": _terms_view(r.terms),
+            "id": p.id,
+            "name": p.name,
+            "kind": str(p.spec.kind),
+            "unit": str(p.spec.unit),
+            "validity_s": p.validity_s,
+            "terms": _terms_view(p.spec),
         }
-        for r in rows
+        for p in uow.programs.list()
     ]
 
 
-def _terms_view(terms: str) -> dict[str, Any]:
-    spec = terms_from_json(terms)
+def _terms_view(spec: InstrumentSpec) -> dict[str, Any]:
     return {
         "max_balance": spec.max_balance,
         "reloadable": spec.reloadable,
@@ -201,9 +179,9 @@ def _terms_view(terms: str) -> dict[str, Any]:
 
 @router.post("/v1/people", status_code=201)
 def create_people(
-    body: PersonIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+    body: PersonIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, str]:
     """Create a person; the answer holds their API token (shown once)."""
     person.require(Role.ADMIN)
-    token = create_person(conn, body.id, body.name, body.role, body.store_id, ledger.clock())
+    token = create_person(uow, body.id, body.name, body.role, body.store_id, ledger.clock())
     return {"id": body.id, "token": token}

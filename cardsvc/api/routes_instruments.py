@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn
+from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow
 from cardsvc.api.views import (
     ERRORS,
     CardAlerts,
@@ -19,7 +19,8 @@ from cardsvc.api.views import (
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.services import queries
 from cardsvc.services.clearing import clearing
-from cardsvc.services.ingest import Actor, Submission, service_instruction
+from cardsvc.services.ingest import Actor, Submission
+from cardsvc.services.instructions import staff_instruction
 from cardsvc.services.people import Role
 
 router = APIRouter(tags=["instruments"])
@@ -28,10 +29,10 @@ HQ_STORE = "hq"  # the store recorded for actions taken by people without a stor
 
 
 @router.get("/v1/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS)
-def lookup(instrument_id: str, person: PersonDep, conn: ReadConn) -> dict[str, Any]:
+def lookup(instrument_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any]:
     """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
-    return queries.instrument_view(conn, instrument_id)
+    return queries.instrument_view(uow, instrument_id)
 
 
 @router.get(
@@ -40,14 +41,14 @@ def lookup(instrument_id: str, person: PersonDep, conn: ReadConn) -> dict[str, A
 def history(
     instrument_id: str,
     person: PersonDep,
-    conn: ReadConn,
+    uow: ReadUow,
     limit: int = Query(100, ge=1, le=queries.HISTORY_MAX),
 ) -> dict[str, Any]:
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
-    view = queries.instrument_view(conn, instrument_id)
+    view = queries.instrument_view(uow, instrument_id)
     return {
         "instrument": view,
-        "transactions": queries.instrument_history(conn, instrument_id, limit),
+        "transactions": queries.instrument_history(uow, instrument_id, limit),
     }
 
 
@@ -64,38 +65,38 @@ async def act(
     else:
         person.require(Role.ADMIN, Role.STAFF)
     if action == "unblock":
-        with ledger.engine.connect() as conn:
-            issued = queries.instrument_view(conn, instrument_id)["store"]
+        with ledger.db.read() as uow:
+            issued = queries.instrument_view(uow, instrument_id)["store"]
         person.require(Role.ADMIN, Role.STAFF, store_id=issued)
-    msg = service_instruction(action, instrument_id)
+    msg = staff_instruction(action, instrument_id)
     actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
     outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
     return outcome.results[0]
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)
-def liability(person: PersonDep, conn: ReadConn) -> dict[str, Any]:
+def liability(person: PersonDep, uow: ReadUow) -> dict[str, Any]:
     """Outstanding stored value per program and unit, checked against the journal."""
     person.require(Role.ADMIN, Role.FINANCE, store_id=None)
     if person.store_id is not None and person.role is not Role.ADMIN:
         person.require(Role.ADMIN)  # chain-wide figures: head-office finance only
-    rows = queries.liability(conn)
+    rows = queries.liability(uow)
     return {"programs": rows, "consistent": all(r["consistent"] for r in rows)}
 
 
 @router.get("/v1/reports/card-alerts", response_model=CardAlerts, responses=ERRORS)
 def card_alerts(
-    person: PersonDep, conn: ReadConn, limit: int = Query(100, ge=1, le=queries.HISTORY_MAX)
+    person: PersonDep, uow: ReadUow, limit: int = Query(100, ge=1, le=queries.HISTORY_MAX)
 ) -> dict[str, Any]:
     """Purse cards that replayed an old state, skipped operations or diverged from the ledger."""
     person.require(Role.ADMIN, Role.FINANCE)
-    return {"alerts": queries.card_alert_list(conn, limit)}
+    return {"alerts": queries.card_alert_list(uow, limit)}
 
 
 @router.get("/v1/reports/clearing", response_model=Clearing, responses=ERRORS)
 def store_clearing(
     person: PersonDep,
-    conn: ReadConn,
+    uow: ReadUow,
     start: int = Query(..., ge=0, description="period start, epoch seconds (inclusive)"),
     end: int = Query(..., gt=0, description="period end, epoch seconds (exclusive)"),
 ) -> dict[str, Any]:
@@ -103,4 +104,4 @@ def store_clearing(
     due per store. Store-scoped finance sees its own store only."""
     person.require(Role.ADMIN, Role.FINANCE)
     return {"start": start, "end": end,
-            "stores": clearing(conn, start, end, store=person.store_id)}  # fmt: skip
+            "stores": clearing(uow, start, end, store=person.store_id)}  # fmt: skip

@@ -12,12 +12,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import Connection, select
 
-from cardsvc.api.routes_vouchers import VouchersDep
+from cardsvc.api.deps import VouchersDep
 from cardsvc.services import queries
-from cardsvc.services.programs import terms_from_json
-from cardsvc.storage.schema import programs
+from cardsvc.storage.unit_of_work import UnitOfWork
 from cardsvc.vouchers import lookup
 from cardsvc.vouchers.service import Vouchers
 from cardsvc.web.pages import STATIC, instrument_page, render
@@ -77,43 +75,43 @@ def check(
         seconds = max(1, int(wait + 0.999))
         body = render("index.html", lang, message=t(lang, "limited", s=seconds))
         return _page(body, lang, 429, **{"Retry-After": str(seconds)})
-    with v.ledger.engine.connect() as conn:
-        return _answer(conn, v, q, lang)
+    with v.db.read() as uow:
+        return _answer(uow, v, q, lang)
 
 
-def _answer(conn: Connection, v: Vouchers, text: str, lang: str) -> HTMLResponse:
+def _answer(uow: UnitOfWork, v: Vouchers, text: str, lang: str) -> HTMLResponse:
     if lookup.looks_like_payload(text):
         found, _ = lookup.resolve_payload(v, text)
         miss = "invalid_qr"
     else:
-        found = lookup.resolve_code(conn, v, text)
+        found = lookup.resolve_code(uow, v, text)
         miss = "typo" if found.reason == "typo" else "not_found"
     if found.instrument is None:
         return _page(render("index.html", lang, message=t(lang, miss)), lang)
-    view = lookup.instrument_or_none(conn, found.instrument)
+    view = lookup.instrument_or_none(uow, found.instrument)
     if view is None:  # a gift card printed but not sold yet
         return _page(render("index.html", lang, message=t(lang, "not_active")), lang)
     history = [
         h
-        for h in queries.instrument_history(conn, found.instrument, v.settings.history_rows)
+        for h in queries.instrument_history(uow, found.instrument, v.settings.history_rows)
         if h["code"] == "ok"
     ]
     page = instrument_page(
         lang,
         view,
-        _terms(conn, view["program"]),
+        _terms(uow, view["program"]),
         history,
-        v.ledger.clock(),
+        v.clock(),
         v.settings.display_utc_offset_h,
     )
     return _page(render("result.html", lang, page=page), lang)
 
 
-def _terms(conn: Connection, program_id: str) -> dict[str, Any]:
-    row = conn.execute(select(programs.c.terms).where(programs.c.id == program_id)).first()
-    if row is None:
+def _terms(uow: UnitOfWork, program_id: str) -> dict[str, Any]:
+    found = uow.programs.terms(program_id)
+    if found is None:
         return {}
-    spec = terms_from_json(row.terms)
+    spec = found[0]
     return {
         "discount_bp": spec.discount_bp,
         "discount_cap": spec.discount_cap,

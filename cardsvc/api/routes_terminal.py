@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, ReadConn, SignedDep, WriteConn
+from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
 from cardsvc.api.views import ERRORS, Hotlist, InstrumentView
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
@@ -57,10 +57,10 @@ class RotateRequest(BaseModel):
 
 
 @router.post("/v1/terminals/enroll", response_model=EnrollResponse, responses=ERRORS)
-def enroll(body: EnrollRequest, ledger: LedgerDep, conn: WriteConn) -> EnrollResponse:
+def enroll(body: EnrollRequest, ledger: LedgerDep, uow: WriteUow) -> EnrollResponse:
     """A pending terminal registers its public key with the one-time code an admin gave it."""
-    key_id = terminals.enroll(conn, body.terminal_id, body.code, body.enrolment, ledger.clock())
-    terminal = terminals.get_terminal(conn, body.terminal_id)
+    key_id = terminals.enroll(uow, body.terminal_id, body.code, body.enrolment, ledger.clock())
+    terminal = terminals.get_terminal(uow, body.terminal_id)
     return EnrollResponse(key_id=key_id, terminal_id=terminal.id, store_id=terminal.store_id)
 
 
@@ -81,25 +81,25 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
 @router.get(
     "/v1/terminal/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS
 )
-def terminal_lookup(instrument_id: str, signed: SignedDep, conn: ReadConn) -> dict[str, Any]:
+def terminal_lookup(instrument_id: str, signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
     """Balance and status of an instrument, for the terminal that has it in front of it."""
-    return queries.instrument_view(conn, instrument_id)
+    return queries.instrument_view(uow, instrument_id)
 
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
-def terminal_hotlist(signed: SignedDep, conn: ReadConn) -> dict[str, Any]:
+def terminal_hotlist(signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
     """Blocked instruments: the terminal refuses them even when offline."""
-    return {"blocked": queries.hotlist(conn)}
+    return {"blocked": queries.hotlist(uow)}
 
 
 @router.post("/v1/terminal/keys", responses=ERRORS)
 def rotate_key(
-    body: RotateRequest, signed: SignedDep, ledger: LedgerDep, conn: WriteConn
+    body: RotateRequest, signed: SignedDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, str]:
     """Signed with the current key: enroll a new key; the current one retires after the
     overlap window, so batches signed before the rotation still land."""
     new_key = terminals.rotate_key(
-        conn,
+        uow,
         signed.actor.terminal_id,
         signed.params.key_id,
         body.enrolment,

@@ -3,41 +3,22 @@ what terminals need for codes and offline validation (code look-up, revocation l
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadConn, SignedDep, WriteConn
+from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, SignedDep, VouchersDep, WriteUow
 from cardsvc.services.errors import Invalid, NotFound
 from cardsvc.services.people import Role
 from cardsvc.vouchers import generate as gen
 from cardsvc.vouchers import lookup, reports
 from cardsvc.vouchers.campaigns import CampaignIn, create_campaign, get_campaign, list_campaigns
 from cardsvc.vouchers.codes import display
-from cardsvc.vouchers.service import Vouchers, vouchers_from_environment
 from keys.published import export_keyset
 
 router = APIRouter(tags=["vouchers"])
-_build_lock = threading.Lock()
-
-
-def get_vouchers(request: Request) -> Vouchers:
-    """The process's Vouchers: handed in by tests and the CLI, else built on first use."""
-    found: Vouchers | None = getattr(request.app.state, "vouchers", None)
-    if found is not None:
-        return found
-    with _build_lock:
-        found = getattr(request.app.state, "vouchers", None)
-        if found is None:
-            found = vouchers_from_environment(request.app.state.ledger)
-            request.app.state.vouchers = found
-        return found
-
-
-VouchersDep = Annotated[Vouchers, Depends(get_vouchers)]
 
 
 class GenerateIn(BaseModel):
@@ -50,26 +31,26 @@ class CodeIn(BaseModel):
 
 @router.post("/v1/campaigns", status_code=201)
 def create(
-    body: CampaignIn, person: PersonDep, ledger: LedgerDep, conn: WriteConn
+    body: CampaignIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, str]:
     """A gift card series, voucher promotion or e-ticket event, and its ledger program."""
     person.require(Role.ADMIN)
-    create_campaign(conn, body, ledger.clock(), person.id)
+    create_campaign(uow, body, ledger.clock(), person.id)
     return {"id": body.id}
 
 
 @router.get("/v1/campaigns")
-def list_all(person: PersonDep, conn: ReadConn) -> list[dict[str, Any]]:
+def list_all(person: PersonDep, uow: ReadUow) -> list[dict[str, Any]]:
     person.require(Role.ADMIN, Role.FINANCE)
-    return [reports.campaign_summary(conn, c.id) for c in list_campaigns(conn)]
+    return [reports.campaign_summary(uow, c.id) for c in list_campaigns(uow)]
 
 
 @router.get("/v1/campaigns/{campaign_id}")
-def summary(campaign_id: str, person: PersonDep, conn: ReadConn) -> dict[str, Any]:
+def summary(campaign_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any]:
     """Budget, committed worst case and code batches."""
     person.require(Role.ADMIN, Role.FINANCE)
-    get_campaign(conn, campaign_id)
-    return reports.campaign_summary(conn, campaign_id)
+    get_campaign(uow, campaign_id)
+    return reports.campaign_summary(uow, campaign_id)
 
 
 @router.post("/v1/campaigns/{campaign_id}/codes", status_code=201)
@@ -98,46 +79,46 @@ def generate_codes(
 def checkins(
     campaign_id: str,
     person: PersonDep,
-    conn: ReadConn,
+    uow: ReadUow,
     gate: str | None = None,
     limit: int = Query(1000, ge=1, le=reports.REPORT_MAX),
 ) -> dict[str, Any]:
     """An event's check-in list, for one gate or all."""
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
-    get_campaign(conn, campaign_id)
+    get_campaign(uow, campaign_id)
     return {
         "campaign": campaign_id,
         "gate": gate,
-        "checkins": reports.checkins(conn, campaign_id, gate, limit),
+        "checkins": reports.checkins(uow, campaign_id, gate, limit),
     }
 
 
 @router.get("/v1/reports/offline-conflicts")
 def offline_conflicts(
-    person: PersonDep, conn: ReadConn, since: int = Query(0, ge=0)
+    person: PersonDep, uow: ReadUow, since: int = Query(0, ge=0)
 ) -> dict[str, Any]:
     """Offline uses refused at sync (double use across devices), flagged for finance."""
     person.require(Role.ADMIN, Role.FINANCE)
-    rows = reports.offline_conflicts(conn, since)
+    rows = reports.offline_conflicts(uow, since)
     return {"count": len(rows), "conflicts": rows}
 
 
 @router.get("/v1/qr/keyset", response_class=PlainTextResponse)
 def qr_keyset(v: VouchersDep) -> str:
     """The public QR keys (fingerprinted published key set) for offline validators."""
-    return export_keyset(v.keyring.entries(), v.ledger.clock())
+    return export_keyset(v.keyring.entries(), v.clock())
 
 
 @router.get("/v1/terminal/qr/revocations")
-def revocations(signed: SignedDep, ledger: LedgerDep, conn: ReadConn) -> dict[str, Any]:
+def revocations(signed: SignedDep, ledger: LedgerDep, uow: ReadUow) -> dict[str, Any]:
     """Instruments offline validators must refuse (blocked, expired, used up)."""
-    return {"at": ledger.clock(), "revoked": lookup.revocation_list(conn)}
+    return {"at": ledger.clock(), "revoked": lookup.revocation_list(uow)}
 
 
 @router.post("/v1/terminal/codes/resolve")
-def resolve(body: CodeIn, signed: SignedDep, v: VouchersDep, conn: ReadConn) -> dict[str, Any]:
+def resolve(body: CodeIn, signed: SignedDep, v: VouchersDep, uow: ReadUow) -> dict[str, Any]:
     """A code typed at a counter -> the instrument to redeem (then a signed batch)."""
-    found = lookup.resolve_code(conn, v, body.code)
+    found = lookup.resolve_code(uow, v, body.code)
     if found.instrument is None:
         raise NotFound("no such code" if found.reason == "unknown" else "the code has a typo")
     return {"instrument": found.instrument, "campaign": found.campaign}

@@ -7,9 +7,7 @@ import time
 from typing import Any
 
 from cardsvc.services.people import Role, create_person
-from cardsvc.settings import get_settings
-from cardsvc.storage.db import make_engine
-from cardsvc.storage.migrate import upgrade
+from cardsvc.wiring import open_database
 
 
 def register(sub: Any) -> None:
@@ -24,11 +22,13 @@ def register(sub: Any) -> None:
 
 
 def create(args: argparse.Namespace) -> int:
-    engine = make_engine(get_settings().database_url)
-    upgrade(engine)
-    with engine.begin() as conn:
-        token = create_person(
-            conn, args.id, args.name, Role(args.role), args.store, int(time.time())
-        )
+    db = open_database()
+    try:
+        with db.write() as uow:
+            token = create_person(
+                uow, args.id, args.name, Role(args.role), args.store, int(time.time())
+            )
+    finally:
+        db.close()
     print(token)
     return 0

@@ -75,8 +75,8 @@ def demo(args: argparse.Namespace) -> int:
         Path(str(db) + suffix).unlink(missing_ok=True)
     settings = Settings(database_url=f"sqlite:///{db}")
     ledger = build_ledger(settings)
-    with ledger.engine.begin() as conn:
-        token = create_person(conn, "admin", "Demo admin", Role.ADMIN, None, int(time.time()))
+    with ledger.db.write() as uow:
+        token = create_person(uow, "admin", "Demo admin", Role.ADMIN, None, int(time.time()))
     with TestClient(create_app(settings, ledger=ledger)) as http:
         cards = _load(http, token)
     ledger.close()

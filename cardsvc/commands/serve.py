@@ -6,8 +6,6 @@ import argparse
 from typing import Any
 
 from cardsvc.settings import get_settings
-from cardsvc.storage.db import make_engine
-from cardsvc.storage.migrate import upgrade
 
 
 def register(sub: Any) -> None:
@@ -41,7 +39,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    engine = make_engine(get_settings().database_url)
-    upgrade(engine)
-    print(f"database at newest schema: {engine.url.render_as_string(hide_password=True)}")
+    from cardsvc.wiring import open_database
+
+    db = open_database()
+    print(f"database at newest schema: {db.url}")
+    db.close()
     return 0

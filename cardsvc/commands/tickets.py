@@ -49,14 +49,10 @@ def create_event(args: argparse.Namespace) -> int:
 
 def checkins(args: argparse.Namespace) -> int:
     from cardsvc.vouchers.reports import checkins as query
-    from cardsvc.wiring import build_ledger
+    from cardsvc.wiring import running_ledger
 
-    ledger = build_ledger(Settings())
-    try:
-        with ledger.engine.connect() as conn:
-            rows = query(conn, args.event, args.gate, args.limit)
-    finally:
-        ledger.close()
+    with running_ledger(Settings()) as ledger, ledger.db.read() as uow:
+        rows = query(uow, args.event, args.gate, args.limit)
     for row in rows:
         print(json.dumps(row))
     print(f"{len(rows)} check-in(s)")

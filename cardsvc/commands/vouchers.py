@@ -77,27 +77,24 @@ def parse_time(text: str) -> int:
 
 @contextmanager
 def opened_vouchers() -> Iterator[Any]:
-    from cardsvc.vouchers.service import vouchers_from_environment
-    from cardsvc.wiring import build_ledger
+    from cardsvc.vouchers.service import VouchersNotConfigured
+    from cardsvc.wiring import running_ledger
 
-    ledger = build_ledger(Settings())
-    try:
-        yield vouchers_from_environment(ledger)
-    finally:
-        ledger.close()
+    with running_ledger(Settings()) as ledger:
+        try:
+            vouchers = ledger.require_vouchers()
+        except VouchersNotConfigured as exc:
+            raise SystemExit(f"cardsvc: {exc}") from exc
+        yield vouchers
 
 
 def create_campaign_from(body: dict[str, Any]) -> int:
     from cardsvc.vouchers.campaigns import CampaignIn, create_campaign
-    from cardsvc.wiring import build_ledger
+    from cardsvc.wiring import running_ledger
 
     campaign = CampaignIn.model_validate(body)
-    ledger = build_ledger(Settings())
-    try:
-        with ledger.engine.begin() as conn:
-            create_campaign(conn, campaign, ledger.clock(), None)
-    finally:
-        ledger.close()
+    with running_ledger(Settings()) as ledger, ledger.db.write() as uow:
+        create_campaign(uow, campaign, ledger.clock(), None)
     print(f"created {campaign.kind} campaign {campaign.id}")
     return 0
 
@@ -157,13 +154,9 @@ def _stage_callback(bar: Progress) -> Callable[[str, int, int], None]:
 
 def show(args: argparse.Namespace) -> int:
     from cardsvc.vouchers.reports import campaign_summary
-    from cardsvc.wiring import build_ledger
+    from cardsvc.wiring import running_ledger
 
-    ledger = build_ledger(Settings())
-    try:
-        with ledger.engine.connect() as conn:
-            summary = campaign_summary(conn, args.campaign)
-    finally:
-        ledger.close()
+    with running_ledger(Settings()) as ledger, ledger.db.read() as uow:
+        summary = campaign_summary(uow, args.campaign)
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     return 0

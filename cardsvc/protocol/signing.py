@@ -29,7 +29,7 @@ from http_sfv.dictionary import Dictionary as SfDictionary
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from cardsvc.protocol.keyid import key_id_for_public_key
+from keys.keyid import key_id_for_public_key
 
 SIGNATURE_TAG = "cardsvc-v1"
 SIGNATURE_LABEL = "term"

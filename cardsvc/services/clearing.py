@@ -12,29 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
-
 from cardsvc.core import accounts
-from cardsvc.storage.schema import postings
+from cardsvc.storage.unit_of_work import UnitOfWork
 
 _CASH, _SETTLE = accounts.cash_account(""), accounts.settlement_account("")
 
 
 def clearing(
-    conn: Connection, start: int, end: int, store: str | None = None
+    uow: UnitOfWork, start: int, end: int, store: str | None = None
 ) -> list[dict[str, Any]]:
     """Per store and unit, for postings with start <= at < end (one store if `store`)."""
-    p = postings.c
-    period = (p.at >= start) & (p.at < end)
-    scope: ColumnElement[bool] = (
-        p.account.like(_CASH + "%") | p.account.like(_SETTLE + "%")
-        if store is None
-        else p.account.in_([_CASH + store, _SETTLE + store])
-    )
-    rows = conn.execute(
-        select(p.account, p.unit, func.sum(p.amount)).where(period & scope)
-        .group_by(p.account, p.unit)
-    ).all()  # fmt: skip
+    named = None if store is None else [_CASH + store, _SETTLE + store]
+    rows = uow.reports.account_sums(start, end, [_CASH, _SETTLE], named)
     stores: dict[tuple[str, str], dict[str, Any]] = {}
     for account, unit, total in rows:
         kind, _, store_id = account.partition(":")

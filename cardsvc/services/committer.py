@@ -16,12 +16,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-
-from cardsvc.core import Policy
+from cardsvc.core import BATCH_MAX, Policy
 from cardsvc.services.ingest import Submission, SubmissionResult, commit_group
-from cardsvc.services.programs import ProgramCache
+from cardsvc.storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +32,23 @@ class Overloaded(Exception):
 class GroupCommitter:
     def __init__(
         self,
-        engine: Engine,
-        programs: ProgramCache,
+        db: Database,
         policy: Policy,
         *,
         clock: Callable[[], int] = lambda: int(time.time()),
         max_tx: int = 8192,
         queue_max: int = 4096,
     ) -> None:
-        self.engine, self.programs, self.policy, self.clock = engine, programs, policy, clock
+        # A group becomes one core batch (card-mirror blocks stand in for refused replays).
+        assert 0 < max_tx <= BATCH_MAX, "a group is one core batch"
+        self.db, self.policy, self.clock = db, policy, clock
         self.max_tx = max_tx
         self._queue: queue.Queue[Submission | None] = queue.Queue(maxsize=queue_max)
         self._thread: threading.Thread | None = None
         self._carry: Submission | None = None
         self.groups_committed = 0
         self.tx_committed = 0
-        # The hot path runs driver-level statements (storage.db.driver_cursor), whose errors
-        # reach us unwrapped (psycopg.Error, sqlite3.Error), besides SQLAlchemy's wrapped ones.
-        self._retryable: tuple[type[Exception], ...] = (
-            DBAPIError,
-            engine.dialect.loaded_dbapi.Error,
-        )
+        self._retryable = db.retryable_errors
 
     def start(self) -> None:
         if self._thread is None:
@@ -107,8 +100,8 @@ class GroupCommitter:
     def _commit(self, group: list[Submission]) -> None:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with self.engine.begin() as conn:
-                    outcomes = commit_group(conn, self.programs, group, self.clock(), self.policy)
+                with self.db.write() as uow:
+                    outcomes = commit_group(uow, group, self.clock(), self.policy)
                 break
             except self._retryable as exc:
                 # Another worker committed a conflicting row (same new id) or the database

@@ -1,29 +1,35 @@
 """Turning submissions (signed terminal requests, staff actions) into one ledger batch, applying
-it with the core and persisting it: everything one group commit does inside one database
-transaction. The committer (committer.py) decides which submissions form a group.
+it with the core and persisting it: everything one group commit does inside one unit of work.
+The committer (committer.py) decides which submissions form a group.
+
+Per group: keep the signed requests (replays refused), decide what the protocol refuses before
+the core (sequence reuse, unknown program, open chains), judge purse-card reports against the
+card mirror (one load for the group; a replayed card's instrument is blocked in the same batch),
+then one `apply` and one write.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
-
-from cardsvc.core import BATCH_MAX, Funding, Op, Policy, ResultCode, Transaction, apply
+from cardsvc.core import Funding, Op, Policy, Result, ResultCode, Transaction, apply
+from cardsvc.core.card_mirror import CardReport, judge
 from cardsvc.protocol.codes import ProtocolCode
-from cardsvc.protocol.messages import ResultMsg, TransactionMsg
+from cardsvc.protocol.messages import ResultMsg
 from cardsvc.protocol.signing import SignatureRejected
-from cardsvc.services.card_mirror import CardMirror
-from cardsvc.services.programs import ProgramCache
-from cardsvc.storage.db import driver_cursor, marker, markers, select_in
-from cardsvc.storage.ledger_repo import LedgerRepository, TxMeta
+from cardsvc.services.instructions import Instruction, staff_instruction
+from cardsvc.storage.evidence import Evidence
+from cardsvc.storage.ledger import TxMeta
+from cardsvc.storage.unit_of_work import UnitOfWork
+
+__all__ = ["Actor", "Evidence", "Submission", "SubmissionResult", "commit_group"]
 
 # Enum members by value: a dict look-up per message instead of EnumType.__call__ (10x dearer).
 _OP = {op.value: op for op in Op}
 _FUNDING = {f.value: f for f in Funding}
+_CARD_MIRROR = "card-mirror"  # the journal's by_user for blocks the card mirror decides
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,21 +42,6 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
-    """The signed request as received, kept for non-repudiation (and replay refusal)."""
-
-    key_id: str
-    created: int
-    nonce: str
-    method: str
-    path: str
-    signature_input: str
-    signature: str
-    content_digest: str
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
 class SubmissionResult:
     request_id: int | None
     results: list[ResultMsg]
@@ -59,22 +50,22 @@ class SubmissionResult:
 @dataclass(slots=True)
 class Submission:
     actor: Actor
-    txs: Sequence[TransactionMsg]
+    txs: Sequence[Instruction]
     evidence: Evidence | None = None
     future: Future[SubmissionResult] = field(default_factory=Future)
 
 
 def commit_group(
-    conn: Connection, programs: ProgramCache, group: Sequence[Submission], now: int, policy: Policy
+    uow: UnitOfWork, group: Sequence[Submission], now: int, policy: Policy
 ) -> list[SubmissionResult | Exception]:
-    """Apply every submission of the group in one batch; the caller commits the transaction."""
+    """Apply every submission of the group in one batch; the caller commits the unit of work."""
     outcomes: list[SubmissionResult | Exception | None] = [None] * len(group)
-    request_ids = _store_evidence(conn, group, now)
+    request_ids = _keep_evidence(uow, group, now)
     for i, sub in enumerate(group):
         if sub.evidence is not None and request_ids[i] is None:
             outcomes[i] = SignatureRejected("replay", "this request (key id, nonce) was seen")
     live = [i for i in range(len(group)) if outcomes[i] is None]
-    plan = _BatchPlan(conn, programs, now)
+    plan = _BatchPlan(uow, now)
     for i in live:
         plan.add(group[i], request_ids[i])
     results = plan.run(policy)
@@ -83,109 +74,56 @@ def commit_group(
     return [o for o in outcomes if o is not None]
 
 
-_EVIDENCE_COLS = (
-    "terminal_id, key_id, created, nonce, method, path, signature_input, signature,"
-    " content_digest, body, received_at"
-)
-_EVIDENCE_CHUNK = 500  # rows per INSERT: 11 parameters each, under SQLite's 32766
-
-
-def _store_evidence(conn: Connection, group: Sequence[Submission], now: int) -> list[int | None]:
-    """Keep the group's signed requests; per submission the stored id, or None when its
-    (key id, nonce) was already kept (a replay, also of an earlier one in this group) or it
-    carries no signature. One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk,
-    not one statement per request: the same SQL text on SQLite (>= 3.35) and PostgreSQL."""
-    mark, cur = marker(conn), driver_cursor(conn)
+def _keep_evidence(uow: UnitOfWork, group: Sequence[Submission], now: int) -> list[int | None]:
+    """Per submission the id of its kept signed request; None when it carries no signature
+    or its (key id, nonce) was already kept (a replay)."""
     ids: list[int | None] = [None] * len(group)
     signed = [i for i, sub in enumerate(group) if sub.evidence is not None]
-    for start in range(0, len(signed), _EVIDENCE_CHUNK):
-        part = signed[start : start + _EVIDENCE_CHUNK]
-        rows = ", ".join([f"({markers(mark, 11)})"] * len(part))
-        cur.execute(
-            f"INSERT INTO signed_requests ({_EVIDENCE_COLS}) VALUES {rows}"
-            " ON CONFLICT (key_id, nonce) DO NOTHING RETURNING id, key_id, nonce",
-            [value for i in part for value in _evidence_row(group[i], now)],
-        )
-        kept = {(key_id, nonce): int(rid) for rid, key_id, nonce in cur.fetchall()}
-        for i in part:
-            ev = group[i].evidence
-            assert ev is not None
-            ids[i] = kept.pop((ev.key_id, ev.nonce), None)  # the first of duplicates wins
+    kept = uow.evidence.keep(
+        [(group[i].actor.terminal_id, ev) for i in signed if (ev := group[i].evidence)], now
+    )
+    for i, request_id in zip(signed, kept, strict=True):
+        ids[i] = request_id
     return ids
 
 
-def _evidence_row(sub: Submission, now: int) -> tuple[object, ...]:
-    ev = sub.evidence
-    assert ev is not None
-    return (
-        sub.actor.terminal_id,
-        ev.key_id,
-        ev.created,
-        ev.nonce,
-        ev.method,
-        ev.path,
-        ev.signature_input,
-        ev.signature,
-        ev.content_digest,
-        ev.body,
-        now,
-    )
+@dataclass(slots=True)
+class _Added:
+    """One submission in the plan: its messages and, per message, a code decided before the
+    core (None: the core decides) and whether it resends a journalled transaction."""
+
+    sub: Submission
+    request_id: int | None
+    msgs: list[Instruction]
+    decided: list[str | None]
+    resend: list[bool]
+    slots: list[int | str] = field(default_factory=list)  # index into the batch, or a code
 
 
 class _BatchPlan:
-    """Collects the group's transactions; decides protocol-level outcomes; runs the core."""
+    """Collects the group's instructions; decides protocol-level outcomes; runs the core."""
 
-    def __init__(self, conn: Connection, programs: ProgramCache, now: int) -> None:
-        self.conn, self.programs, self.now = conn, programs, now
-        self.batch: list[Transaction] = []
-        self.meta: dict[str, TxMeta] = {}
-        # Per submission: per message, an index into `batch` or an already decided code.
-        self.slots: list[list[tuple[TransactionMsg, int | str]]] = []
+    def __init__(self, uow: UnitOfWork, now: int) -> None:
+        self.uow, self.now = uow, now
+        self.added: list[_Added] = []
         self.claimed: dict[tuple[str, int], str] = {}  # (terminal, seq) -> tx id, this group
-        self.cards = CardMirror(conn, now)
-        self.replayed_cards: dict[str, None] = {}  # instruments to block (ordered set)
 
     def add(self, sub: Submission, request_id: int | None) -> None:
         msgs = list(sub.txs)
-        decided = self._predecide(sub.actor, msgs)
-        slots: list[tuple[TransactionMsg, int | str]] = []
-        for msg, code in zip(msgs, decided, strict=True):
-            if code is not None:
-                slots.append((msg, code))
-                continue
-            slots.append((msg, len(self.batch)))
-            self.batch.append(self._to_core(sub.actor, msg))
-            self.meta[msg.id] = TxMeta(
-                msg.seq or None,
-                request_id,
-                msg.occurred_at,
-                sub.actor.by_user,
-                msg.card.uid if msg.card else None,
-                msg.card.counter if msg.card else None,
-            )
-        self.slots.append(slots)
-
-    def _predecide(self, actor: Actor, msgs: list[TransactionMsg]) -> list[str | None]:
-        """Outcomes decided before the core: protocol-level refusals, not recorded, so the
-        terminal may correct and resend. A refused member fails its whole linked chain."""
         decided: list[str | None] = [None] * len(msgs)
-        by_seq, by_id = _journal_of(self.conn, actor.terminal_id, msgs)
+        numbered = [m for m in msgs if m.seq]
+        by_seq, by_id = self.uow.evidence.journal_of(
+            sub.actor.terminal_id, [m.seq for m in numbered], [m.id for m in numbered]
+        )
         for k, m in enumerate(msgs):
             if not m.seq:
                 continue  # made by the service for a person (block, expire): no terminal sequence
-            decided[k] = self._check_sequence(actor, m, by_seq, by_id) or self._check_program(m)
-        for k, m in enumerate(msgs):
-            resend = by_id.get(m.id) == m.seq
-            if m.card is not None and decided[k] is None and not resend and not self.cards.judge(m):
-                decided[k] = ProtocolCode.CARD_REPLAY
-                self.replayed_cards[m.instrument] = None
-        if msgs and msgs[-1].linked:  # a chain the request never closed
-            for j in range(_chain_start(msgs, len(msgs) - 1), len(msgs)):
-                decided[j] = ResultCode.LINKED_CHAIN_OPEN
-        return _fail_chain_mates(msgs, decided)
+            decided[k] = self._check_sequence(sub.actor, m, by_seq, by_id) or self._check_program(m)
+        resend = [by_id.get(m.id) == m.seq for m in msgs]
+        self.added.append(_Added(sub, request_id, msgs, decided, resend))
 
     def _check_sequence(
-        self, actor: Actor, m: TransactionMsg, by_seq: dict[int, str], by_id: dict[str, int]
+        self, actor: Actor, m: Instruction, by_seq: dict[int, str], by_id: dict[str, int]
     ) -> str | None:
         known_seq = by_id.get(m.id)
         if known_seq is not None and known_seq != m.seq:
@@ -196,19 +134,81 @@ class _BatchPlan:
             return ProtocolCode.SEQUENCE_REUSED
         return None
 
-    def _check_program(self, m: TransactionMsg) -> str | None:
+    def _check_program(self, m: Instruction) -> str | None:
         if m.op != "issue":
             return None
         if m.program is None:
             return ProtocolCode.PROGRAM_REQUIRED
-        if self.programs.get(self.conn, m.program) is None:
+        if not self.uow.programs.exists(m.program):
             return ProtocolCode.UNKNOWN_PROGRAM
         return None
 
-    def _to_core(self, actor: Actor, m: TransactionMsg) -> Transaction:
+    def run(self, policy: Policy) -> list[list[ResultMsg]]:
+        to_block = self._judge_cards()
+        for a in self.added:
+            _close_chains(a.msgs, a.decided)
+        batch: list[Transaction] = []
+        meta: dict[str, TxMeta] = {}
+        for a in self.added:
+            for m, code in zip(a.msgs, a.decided, strict=True):
+                a.slots.append(code if code is not None else len(batch))
+                if code is None:
+                    batch.append(self._to_core(a.sub.actor, m))
+                    meta[m.id] = _meta(m, a.request_id, a.sub.actor.by_user)
+        self._add_blocks(to_block, batch, meta)
+        core_results: list[Result] = []
+        if batch:
+            repo = self.uow.ledger
+            state, existed = repo.load(batch, self.now)
+            outcome = apply(state, batch, self.now, policy)
+            repo.persist(state, existed, outcome.postings, meta, self.now)
+            core_results = outcome.results
+        return [self._answers(a, core_results) for a in self.added]
+
+    def _judge_cards(self) -> list[str]:
+        """Judge every purse-card report of the group at once (one load); a replay refuses
+        its transaction. Returns the instruments to block."""
+        reports: list[CardReport] = []
+        where: list[tuple[_Added, int]] = []
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                card = m.card
+                if card is not None and a.decided[k] is None and not a.resend[k]:
+                    reports.append(
+                        CardReport(m.id, m.instrument, card.uid, card.counter, card.before,
+                                   card.after)
+                    )  # fmt: skip
+                    where.append((a, k))
+        if not reports:
+            return []
+        mirror = self.uow.card_mirror
+        verdict = judge(
+            mirror.load({r.uid for r in reports}),
+            mirror.journalled({(r.uid, r.counter) for r in reports}),
+            reports,
+        )
+        for (a, k), replayed in zip(where, verdict.replayed, strict=True):
+            if replayed:
+                a.decided[k] = ProtocolCode.CARD_REPLAY
+        mirror.save(verdict.mirror, verdict.alerts, self.now)
+        return list(verdict.to_block)
+
+    def _add_blocks(
+        self, instruments: list[str], batch: list[Transaction], meta: dict[str, TxMeta]
+    ) -> None:
+        """A restored or cloned purse card: block its instrument so terminals refuse it, at the
+        end of the same batch. Each block stands in for at least one refused replay, so the
+        batch never grows past the group's size."""
+        actor = Actor("ledger", "hq", by_user=_CARD_MIRROR)
+        for instrument in instruments:
+            block = staff_instruction("block", instrument)
+            batch.append(self._to_core(actor, block))
+            meta[block.id] = TxMeta(None, None, None, _CARD_MIRROR)
+
+    def _to_core(self, actor: Actor, m: Instruction) -> Transaction:
         spec = None
         if m.op == "issue" and m.program is not None:
-            spec = self.programs.spec_for_issue(self.conn, m.program, self.now)
+            spec = self.uow.programs.spec_for_issue(m.program, self.now)
         return Transaction(
             id=m.id,
             op=_OP[m.op],
@@ -226,80 +226,38 @@ class _BatchPlan:
             occurred_at=m.occurred_at,
         )
 
-    def run(self, policy: Policy) -> list[list[ResultMsg]]:
-        repo = LedgerRepository(self.conn, self.programs)
-        core_results = []
-        if self.batch:
-            state, existed = repo.load(self.batch, self.now)
-            outcome = apply(state, self.batch, self.now, policy)
-            repo.persist(state, existed, outcome.postings, self.meta, self.now)
-            core_results = outcome.results
-        self.cards.persist()
-        self._block_replayed_cards(repo, policy)
+    @staticmethod
+    def _answers(a: _Added, core_results: Sequence[Result]) -> list[ResultMsg]:
         out = []
-        for slots in self.slots:
-            msgs = []
-            for msg, slot in slots:
-                if isinstance(slot, int):
-                    r = core_results[slot]
-                    msgs.append(
-                        ResultMsg(
-                            id=msg.id, seq=msg.seq, code=r.code, balance_after=r.balance_after
-                        )
-                    )
-                else:
-                    msgs.append(ResultMsg(id=msg.id, seq=msg.seq, code=slot))
-            out.append(msgs)
+        for m, slot in zip(a.msgs, a.slots, strict=True):
+            if isinstance(slot, int):
+                r = core_results[slot]
+                out.append(
+                    ResultMsg(id=m.id, seq=m.seq, code=r.code, balance_after=r.balance_after)
+                )
+            else:
+                out.append(ResultMsg(id=m.id, seq=m.seq, code=slot))
         return out
 
-    def _block_replayed_cards(self, repo: LedgerRepository, policy: Policy) -> None:
-        """A restored or cloned purse card: block its instrument so terminals refuse it.
 
-        Applied as batches of their own after the group's batch, so the group never exceeds
-        BATCH_MAX however many cards replayed."""
-        actor = Actor("ledger", "hq", by_user="card-mirror")
-        instruments = list(self.replayed_cards)
-        for i in range(0, len(instruments), BATCH_MAX):
-            blocks, meta = [], {}
-            for instrument in instruments[i : i + BATCH_MAX]:
-                msg = service_instruction("block", instrument)
-                blocks.append(self._to_core(actor, msg))
-                meta[msg.id] = TxMeta(None, None, None, actor.by_user)
-            state, existed = repo.load(blocks, self.now)
-            outcome = apply(state, blocks, self.now, policy)
-            repo.persist(state, existed, outcome.postings, meta, self.now)
-
-
-def service_instruction(op: str, instrument: str) -> TransactionMsg:
-    """A transaction the service makes for a person (block, unblock, expire): no terminal
-    sequence (seq 0), an id of its own. Built without validation: `op` is not a terminal op."""
-    return TransactionMsg.model_construct(
-        id="svc-" + uuid.uuid4().hex,
-        seq=0,
-        op=op,  # type: ignore[arg-type]  # staff ops are not terminal ops
-        instrument=instrument,
-        amount=0,
-        ref=None,
-        counterparty=None,
-        purchase_amount=0,
-        expires_at=0,
-        funding="cash",
-        program=None,
-        linked=False,
-        occurred_at=None,
+def _meta(m: Instruction, request_id: int | None, by_user: str | None) -> TxMeta:
+    card = m.card
+    return TxMeta(
+        m.seq or None,
+        request_id,
+        m.occurred_at,
+        by_user,
+        card.uid if card else None,
+        card.counter if card else None,
     )
 
 
-def _chain_start(msgs: list[TransactionMsg], k: int) -> int:
-    """Index of the first member of the chain that contains index k."""
-    j = k
-    while j > 0 and msgs[j - 1].linked:
-        j -= 1
-    return j
-
-
-def _fail_chain_mates(msgs: list[TransactionMsg], decided: list[str | None]) -> list[str | None]:
-    """A member decided before the core fails its whole chain: all or nothing."""
+def _close_chains(msgs: list[Instruction], decided: list[str | None]) -> None:
+    """A chain the request never closed fails whole; a member decided before the core fails
+    its whole chain: all or nothing."""
+    if msgs and msgs[-1].linked:
+        for j in range(_chain_start(msgs, len(msgs) - 1), len(msgs)):
+            decided[j] = ResultCode.LINKED_CHAIN_OPEN
     start = 0
     for end, m in enumerate(msgs):
         if m.linked:
@@ -309,29 +267,11 @@ def _fail_chain_mates(msgs: list[TransactionMsg], decided: list[str | None]) -> 
             for j in members:
                 decided[j] = decided[j] or ResultCode.LINKED_EVENT_FAILED
         start = end + 1
-    return decided
 
 
-def _journal_of(
-    conn: Connection, terminal_id: str, msgs: Sequence[TransactionMsg]
-) -> tuple[dict[int, str], dict[str, int]]:
-    """This terminal's journal rows sharing a sequence number or an id with `msgs`:
-    (seq -> id, id -> seq)."""
-    mark, cur = marker(conn), driver_cursor(conn)
-    numbered = [m for m in msgs if m.seq]
-    head = f"FROM transactions WHERE terminal_id = {mark}"
-    by_seq = select_in(
-        cur,
-        mark,
-        f"SELECT seq, id {head} AND seq {{in_ids}}",
-        [m.seq for m in numbered],
-        terminal_id,
-    )
-    # By id alone, the terminal filtered here: given `terminal_id = ? AND id IN (500 ids)`,
-    # SQLite's planner walks every journal row of the terminal through the (terminal_id, seq)
-    # index instead of 500 primary-key look-ups, a cost that grows with the journal.
-    by_id = select_in(
-        cur, mark, "SELECT id, seq, terminal_id FROM transactions WHERE id {in_ids}",
-        [m.id for m in numbered],
-    )  # fmt: skip
-    return dict(by_seq), {i: seq for i, seq, term in by_id if term == terminal_id}
+def _chain_start(msgs: list[Instruction], k: int) -> int:
+    """Index of the first member of the chain that contains index k."""
+    j = k
+    while j > 0 and msgs[j - 1].linked:
+        j -= 1
+    return j

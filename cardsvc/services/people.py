@@ -12,10 +12,8 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, insert, select
-
 from cardsvc.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from cardsvc.storage.schema import stores, users
+from cardsvc.storage.unit_of_work import UnitOfWork
 
 
 class Role(StrEnum):
@@ -44,37 +42,24 @@ def hash_token(token: str) -> str:
 
 
 def create_person(
-    conn: Connection, person_id: str, name: str, role: Role, store_id: str | None, now: int
+    uow: UnitOfWork, person_id: str, name: str, role: Role, store_id: str | None, now: int
 ) -> str:
     """Create a person; return their API token (shown once, never stored in clear)."""
     if role is Role.STAFF and store_id is None:
         raise Invalid("staff belong to a store")
-    if conn.execute(select(users.c.id).where(users.c.id == person_id)).first():
+    if uow.people.exists(person_id):
         raise Conflict(f"person {person_id} exists")
-    if (
-        store_id is not None
-        and not conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first()
-    ):
+    if store_id is not None and not uow.terminals.store_exists(store_id):
         raise NotFound(f"no store {store_id}")
     token = "cs_" + secrets.token_urlsafe(32)
-    conn.execute(
-        insert(users).values(
-            id=person_id,
-            name=name,
-            role=str(role),
-            store_id=store_id,
-            token_hash=hash_token(token),
-            created_at=now,
-            disabled=False,
-        )
-    )
+    uow.people.add(person_id, name, str(role), store_id, hash_token(token), now)
     return token
 
 
-def authenticate(conn: Connection, token: str) -> Person:
+def authenticate(uow: UnitOfWork, token: str) -> Person:
     if not token:
         raise Unauthorized("an API token is required (Authorization: Bearer ...)")
-    row = conn.execute(select(users).where(users.c.token_hash == hash_token(token))).first()
+    row = uow.people.by_token_hash(hash_token(token))
     if row is None or row.disabled:
         raise Unauthorized("unknown or disabled API token")
     return Person(row.id, row.name, Role(row.role), row.store_id)

@@ -16,13 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
-
-from cardsvc.protocol.keyid import key_id_for_public_key
 from cardsvc.protocol.signing import KeyStatus
 from cardsvc.services.errors import Conflict, Forbidden, Invalid, NotFound
-from cardsvc.storage.schema import stores, terminal_keys, terminals
+from cardsvc.storage.unit_of_work import Database, UnitOfWork
 from keys.enrolment import verify_enrolment
+from keys.keyid import key_id_for_public_key
 from keys.keyring import Keyring, KeyringEntry
 
 ENROLLMENT_CODE_BYTES = 12
@@ -40,74 +38,56 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
-def create_store(conn: Connection, store_id: str, name: str, now: int) -> None:
-    if conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first():
+def create_store(uow: UnitOfWork, store_id: str, name: str, now: int) -> None:
+    if uow.terminals.store_exists(store_id):
         raise Conflict(f"store {store_id} exists")
-    conn.execute(insert(stores).values(id=store_id, name=name, created_at=now))
+    uow.terminals.add_store(store_id, name, now)
 
 
 def create_terminal(
-    conn: Connection, terminal_id: str, store_id: str, name: str, now: int, ttl_s: int
+    uow: UnitOfWork, terminal_id: str, store_id: str, name: str, now: int, ttl_s: int
 ) -> str:
     """Create a pending terminal; return its one-time enrollment code."""
-    if not conn.execute(select(stores.c.id).where(stores.c.id == store_id)).first():
+    if not uow.terminals.store_exists(store_id):
         raise NotFound(f"no store {store_id}")
-    if conn.execute(select(terminals.c.id).where(terminals.c.id == terminal_id)).first():
+    if uow.terminals.get(terminal_id) is not None:
         raise Conflict(f"terminal {terminal_id} exists")
     code = secrets.token_hex(ENROLLMENT_CODE_BYTES).upper()
-    conn.execute(
-        insert(terminals).values(
-            id=terminal_id,
-            store_id=store_id,
-            name=name,
-            status="pending",
-            enrollment_code_hash=_code_hash(code),
-            enrollment_expires_at=now + ttl_s,
-            created_at=now,
-        )
-    )
+    uow.terminals.add(terminal_id, store_id, name, _code_hash(code), now + ttl_s, now)
     return code
 
 
 def enroll(
-    conn: Connection, terminal_id: str, code: str, enrolment: Mapping[str, Any], now: int
+    uow: UnitOfWork, terminal_id: str, code: str, enrolment: Mapping[str, Any], now: int
 ) -> str:
     """Register a pending terminal's key with its one-time code; return the key id. The
     enrolment must prove possession of the key (keys.enrolment) and have no predecessor."""
-    row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
+    row = uow.terminals.get(terminal_id)
     if row is None or row.status != "pending" or row.enrollment_code_hash is None:
         raise Forbidden("no pending enrollment for this terminal")
     if not hmac.compare_digest(row.enrollment_code_hash, _code_hash(code)):
         raise Forbidden("wrong enrollment code")
-    if now > row.enrollment_expires_at:
+    if row.enrollment_expires_at is None or now > row.enrollment_expires_at:
         raise Forbidden("the enrollment code has expired; ask an administrator for a new one")
     public_key = _proven_key(enrolment, terminal_id, Keyring([]), now, previous=None)
-    key_id = _add_key(conn, terminal_id, public_key, now)
-    conn.execute(
-        update(terminals)
-        .where(terminals.c.id == terminal_id)
-        .values(status="active", enrollment_code_hash=None, enrollment_expires_at=None)
-    )
+    key_id = _add_key(uow, terminal_id, public_key, now)
+    uow.terminals.activate(terminal_id)
     return key_id
 
 
-def _add_key(conn: Connection, terminal_id: str, public_key: bytes, now: int) -> str:
+def _add_key(uow: UnitOfWork, terminal_id: str, public_key: bytes, now: int) -> str:
     try:
         key_id = key_id_for_public_key(public_key)
     except ValueError as exc:
         raise Invalid(str(exc)) from exc
-    if conn.execute(select(terminal_keys.c.key_id).where(terminal_keys.c.key_id == key_id)).first():
+    if uow.terminals.key_exists(key_id):
         raise Conflict("this public key is already enrolled")
-    conn.execute(
-        insert(terminal_keys).values(
-            key_id=key_id, terminal_id=terminal_id, public_key=public_key, created_at=now
-        )
-    )
+    uow.terminals.add_key(key_id, terminal_id, public_key, now)
     return key_id
 
 
 def rotate_key(
-    conn: Connection,
+    uow: UnitOfWork,
     terminal_id: str,
     old_key_id: str,
     enrolment: Mapping[str, Any],
@@ -116,14 +96,10 @@ def rotate_key(
 ) -> str:
     """Add a new key, proved by itself and endorsed by the terminal's current key `old_key_id`;
     the old one keeps verifying for `overlap_s` (queued offline batches)."""
-    keyring = Keyring(_terminal_keyring_entries(conn, terminal_id))
+    keyring = Keyring(_terminal_keyring_entries(uow, terminal_id))
     new_public_key = _proven_key(enrolment, terminal_id, keyring, now, previous=old_key_id)
-    new_key_id = _add_key(conn, terminal_id, new_public_key, now)
-    conn.execute(
-        update(terminal_keys)
-        .where(terminal_keys.c.key_id == old_key_id, terminal_keys.c.retire_at.is_(None))
-        .values(retire_at=now + overlap_s)
-    )
+    new_key_id = _add_key(uow, terminal_id, new_public_key, now)
+    uow.terminals.retire_key(old_key_id, now + overlap_s)
     return new_key_id
 
 
@@ -149,43 +125,36 @@ def _proven_key(
     return result.entry.public_key
 
 
-def _terminal_keyring_entries(conn: Connection, terminal_id: str) -> list[KeyringEntry]:
-    k = terminal_keys.c
-    rows = conn.execute(select(terminal_keys).where(k.terminal_id == terminal_id)).all()
+def _terminal_keyring_entries(uow: UnitOfWork, terminal_id: str) -> list[KeyringEntry]:
     return [
         KeyringEntry(
             r.key_id,
-            bytes(r.public_key),
+            r.public_key,
             "terminal",
             not_before=r.created_at,
             not_after=r.retire_at,
             revoked_at=r.revoked_at,
         )
-        for r in rows
+        for r in uow.terminals.keys_of(terminal_id)
     ]
 
 
-def revoke_key(conn: Connection, key_id: str, now: int) -> None:
-    done = conn.execute(
-        update(terminal_keys)
-        .where(terminal_keys.c.key_id == key_id, terminal_keys.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    if done.rowcount == 0:
+def revoke_key(uow: UnitOfWork, key_id: str, now: int) -> None:
+    if not uow.terminals.revoke_key(key_id, now):
         raise NotFound(f"no live key {key_id}")
 
 
-def set_terminal_status(conn: Connection, terminal_id: str, status: str) -> None:
+def set_terminal_status(uow: UnitOfWork, terminal_id: str, status: str) -> None:
     """Disable a terminal (lost, stolen, retired: its keys stop verifying) or re-enable it."""
     assert status in ("active", "disabled")
-    current = get_terminal(conn, terminal_id)
+    current = get_terminal(uow, terminal_id)
     if current.status == "pending":
         raise Conflict("the terminal has not enrolled yet")
-    conn.execute(update(terminals).where(terminals.c.id == terminal_id).values(status=status))
+    uow.terminals.set_status(terminal_id, status)
 
 
-def get_terminal(conn: Connection, terminal_id: str) -> Terminal:
-    row = conn.execute(select(terminals).where(terminals.c.id == terminal_id)).first()
+def get_terminal(uow: UnitOfWork, terminal_id: str) -> Terminal:
+    row = uow.terminals.get(terminal_id)
     if row is None:
         raise NotFound(f"no terminal {terminal_id}")
     return Terminal(row.id, row.store_id, row.name, row.status)
@@ -199,8 +168,8 @@ class KeyDirectory:
     on every request.
     """
 
-    def __init__(self, engine: Engine, ttl_s: float = 5.0, max_entries: int = 100_000) -> None:
-        self.engine, self.ttl_s, self.max_entries = engine, ttl_s, max_entries
+    def __init__(self, db: Database, ttl_s: float = 5.0, max_entries: int = 100_000) -> None:
+        self.db, self.ttl_s, self.max_entries = db, ttl_s, max_entries
         self._cache: dict[
             str, tuple[float, tuple[bytes, str, int | None, int | None, str, str]]
         ] = {}
@@ -237,17 +206,18 @@ class KeyDirectory:
         mono = time.monotonic()
         if hit is not None and mono - hit[0] < self.ttl_s:
             return hit[1]
-        k, t = terminal_keys.c, terminals.c
-        q = (
-            select(k.public_key, k.terminal_id, k.retire_at, k.revoked_at, t.status, t.store_id)
-            .join(terminals, t.id == k.terminal_id)
-            .where(k.key_id == key_id)
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(q).first()
-        if row is None:
+        with self.db.read() as uow:
+            found = uow.terminals.key_entry(key_id)
+        if found is None:
             return None
-        entry = (bytes(row[0]), row[1], row[2], row[3], row[4], row[5])
+        entry = (
+            found.public_key,
+            found.terminal_id,
+            found.retire_at,
+            found.revoked_at,
+            found.terminal_status,
+            found.store_id,
+        )
         with self._lock:
             if len(self._cache) >= self.max_entries:
                 self._cache.clear()

@@ -12,19 +12,17 @@ out more than was committed, whatever happens at the tills.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import Connection, insert, select, update
 
 from cardsvc.core import AMOUNT_MAX, InstrumentKind, InstrumentSpec, Unit
-from cardsvc.core.checks import valid_spec
 from cardsvc.protocol.qr import QrKind
-from cardsvc.services.errors import Conflict, Invalid, NotFound
-from cardsvc.services.programs import terms_from_json, terms_to_json
-from cardsvc.storage.schema import campaigns, programs
+from cardsvc.services.errors import Conflict, NotFound
+from cardsvc.services.programs import create_program
+from cardsvc.storage.campaigns import CampaignRow
+from cardsvc.storage.unit_of_work import UnitOfWork
 
 CampaignKind = Literal["gift", "voucher", "eticket"]
 IdStr = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -148,47 +146,33 @@ class Campaign:
         return self.face_value
 
 
-def create_campaign(conn: Connection, body: CampaignIn, now: int, by_user: str | None) -> None:
+def create_campaign(uow: UnitOfWork, body: CampaignIn, now: int, by_user: str | None) -> None:
     """Create the program and the campaign; refuse an existing id (terms are immutable)."""
-    spec = body.spec()
-    if not valid_spec(spec):
-        raise Invalid("inconsistent terms (validity window, amounts)")
-    if conn.execute(select(programs.c.id).where(programs.c.id == body.id)).first():
-        raise Conflict(f"program {body.id} exists; create a campaign with a new id")
-    conn.execute(insert(programs).values(
-        id=body.id, name=body.name, kind=str(spec.kind), unit=str(spec.unit),
-        terms=terms_to_json(spec), validity_s=body.validity_s, created_at=now,
-    ))
-    conn.execute(insert(campaigns).values(
-        id=body.id, kind=body.kind, program_id=body.id, name=body.name,
-        face_value=body.face_value, budget=body.budget, committed=0,
-        gates=json.dumps(sorted(set(body.gates))), created_at=now, created_by=by_user,
-    ))
+    create_program(uow, body.id, body.name, body.spec(), body.validity_s, now,
+                   taken="create a campaign with a new id")  # fmt: skip
+    uow.campaigns.add(body.id, body.kind, body.name, body.face_value, body.budget, body.gates,
+                      now, by_user)  # fmt: skip
 
 
-def get_campaign(conn: Connection, campaign_id: str, *, for_update: bool = False) -> Campaign:
-    q = (
-        select(campaigns, programs.c.terms, programs.c.validity_s)
-        .join(programs, programs.c.id == campaigns.c.program_id)
-        .where(campaigns.c.id == campaign_id)
-    )
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update(of=campaigns)
-    row = conn.execute(q).first()
+def get_campaign(uow: UnitOfWork, campaign_id: str, *, for_update: bool = False) -> Campaign:
+    row = uow.campaigns.get(campaign_id, for_update=for_update)
     if row is None:
         raise NotFound(f"no campaign {campaign_id}")
-    return Campaign(
-        row.id, row.kind, row.program_id, row.name, row.face_value, row.budget, row.committed,
-        tuple(json.loads(row.gates)), terms_from_json(row.terms), row.validity_s,
-    )
+    return _campaign(row)
 
 
-def list_campaigns(conn: Connection, limit: int = 500) -> list[Campaign]:
-    ids = conn.execute(select(campaigns.c.id).order_by(campaigns.c.id).limit(limit)).scalars()
-    return [get_campaign(conn, i) for i in list(ids)]
+def _campaign(row: CampaignRow) -> Campaign:
+    kind: CampaignKind = "gift" if row.kind == "gift" else (
+        "voucher" if row.kind == "voucher" else "eticket")  # fmt: skip
+    return Campaign(row.id, kind, row.program_id, row.name, row.face_value, row.budget,
+                    row.committed, row.gates, row.spec, row.validity_s)  # fmt: skip
 
 
-def reserve_budget(conn: Connection, campaign: Campaign, count: int) -> int:
+def list_campaigns(uow: UnitOfWork, limit: int = 500) -> list[Campaign]:
+    return [get_campaign(uow, i) for i in uow.campaigns.ids(limit)]
+
+
+def reserve_budget(uow: UnitOfWork, campaign: Campaign, count: int) -> int:
     """Commit the worst case of `count` new codes; raise BudgetExceeded if it does not fit.
 
     The caller holds the campaign row locked (PostgreSQL FOR UPDATE; SQLite BEGIN IMMEDIATE),
@@ -201,9 +185,5 @@ def reserve_budget(conn: Connection, campaign: Campaign, count: int) -> int:
             f"campaign {campaign.id}: {count} codes may cost {cost:,} but only {left:,} of the "
             f"budget {campaign.budget:,} is uncommitted"
         )
-    conn.execute(
-        update(campaigns)
-        .where(campaigns.c.id == campaign.id)
-        .values(committed=campaigns.c.committed + cost)
-    )
+    uow.campaigns.commit_budget(campaign.id, cost)
     return cost

@@ -17,12 +17,10 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, update
-
-from cardsvc.protocol.messages import TransactionMsg
 from cardsvc.protocol.qr import QrClaims, encode
 from cardsvc.services.ingest import Actor, Submission
-from cardsvc.storage.schema import campaigns, code_batches, voucher_codes
+from cardsvc.services.instructions import ServiceInstruction
+from cardsvc.storage.campaigns import CodeRow
 from cardsvc.vouchers.campaigns import Campaign, get_campaign, reserve_budget
 from cardsvc.vouchers.codes import code_hash, new_code, new_instrument_id
 from cardsvc.vouchers.service import Vouchers
@@ -71,15 +69,12 @@ def generate(
     """
     if not 1 <= count <= MAX_COUNT:
         raise ValueError(f"count must be 1..{MAX_COUNT}")
-    now = v.ledger.clock()
+    now = v.clock()
     batch_id = "B-" + secrets.token_hex(8)
-    with v.ledger.engine.begin() as conn:
-        campaign = get_campaign(conn, campaign_id, for_update=True)
-        reserved = reserve_budget(conn, campaign, count)
-        conn.execute(insert(code_batches).values(
-            id=batch_id, campaign_id=campaign.id, count=count, reserved=reserved,
-            status="reserved", issued=0, created_at=now, by_user=by_user,
-        ))
+    with v.db.write() as uow:
+        campaign = get_campaign(uow, campaign_id, for_update=True)
+        reserved = reserve_budget(uow, campaign, count)
+        uow.campaigns.add_batch(batch_id, campaign.id, count, reserved, now, by_user)
     pairs = _unique_codes(campaign, count, progress)
     _store(v, campaign, batch_id, pairs, now, progress)
     refused: list[tuple[str, str]] = []
@@ -116,26 +111,21 @@ def _store(
     progress: Progress,
 ) -> None:
     pepper = v.pepper
-    with v.ledger.engine.begin() as conn:
+    with v.db.write() as uow:
         for start in _chunks(pairs, STORE_CHUNK):
-            rows = [
-                {"code_hash": code_hash(c, pepper), "instrument_id": i,
-                 "campaign_id": campaign.id, "batch_id": batch_id, "created_at": now}
-                for c, i in pairs[start : start + STORE_CHUNK]
-            ]
-            conn.execute(insert(voucher_codes), rows)
+            rows = [CodeRow(code_hash(c, pepper), i) for c, i in pairs[start : start + STORE_CHUNK]]
+            uow.campaigns.add_codes(campaign.id, batch_id, rows, now)
             progress("store", min(start + STORE_CHUNK, len(pairs)), len(pairs))
 
 
-def issue_message(campaign: Campaign, instrument: str) -> TransactionMsg:
+def issue_message(campaign: Campaign, instrument: str) -> ServiceInstruction:
     """The issue transaction for a printed voucher or ticket (promotion-funded: giving value
     away is the program's expense, never a store's cash)."""
-    return TransactionMsg.model_construct(
-        id="iss-" + instrument, seq=0, op="issue", instrument=instrument,
+    return ServiceInstruction(
+        id="iss-" + instrument, op="issue", instrument=instrument,
         amount=campaign.face_value if campaign.kind == "voucher" else 0,
-        ref=None, counterparty=None, purchase_amount=0, expires_at=0, funding="promotion",
-        program=campaign.program_id, linked=False, occurred_at=None,
-    )
+        funding="promotion", program=campaign.program_id,
+    )  # fmt: skip
 
 
 def _issue(
@@ -143,11 +133,11 @@ def _issue(
     progress: Progress,
 ) -> list[tuple[str, str]]:
     actor = Actor(ISSUER_TERMINAL, HQ_STORE, by_user=by_user)
-    chunk = min(ISSUE_CHUNK, v.ledger.committer.max_tx)
+    chunk = min(ISSUE_CHUNK, v.committer.max_tx)
     refused: list[tuple[str, str]] = []
     for start in _chunks(instruments, chunk):
         msgs = [issue_message(campaign, i) for i in instruments[start : start + chunk]]
-        result = v.ledger.committer.submit(Submission(actor, msgs)).result(timeout=300)
+        result = v.committer.submit(Submission(actor, msgs)).result(timeout=300)
         refused += [(r.id[4:], r.code) for r in result.results if r.code not in ("ok", "exists")]
         progress("issue", min(start + chunk, len(instruments)), len(instruments))
     return refused
@@ -181,12 +171,8 @@ def _finish(
     v: Vouchers, campaign: Campaign, batch_id: str, issued: int, refused: list[tuple[str, str]]
 ) -> None:
     give_back = campaign.worst_case_per_code() * len(refused)
-    with v.ledger.engine.begin() as conn:
-        for start in range(0, len(refused), STORE_CHUNK):
-            ids = [i for i, _ in refused[start : start + STORE_CHUNK]]
-            conn.execute(delete(voucher_codes).where(voucher_codes.c.instrument_id.in_(ids)))
-        conn.execute(update(code_batches).where(code_batches.c.id == batch_id).values(
-            status="issued", issued=issued, reserved=code_batches.c.reserved - give_back))
+    with v.db.write() as uow:
+        uow.campaigns.delete_codes_of([i for i, _ in refused])
+        uow.campaigns.finish_batch(batch_id, issued, give_back)
         if give_back:
-            conn.execute(update(campaigns).where(campaigns.c.id == campaign.id).values(
-                committed=campaigns.c.committed - give_back))
+            uow.campaigns.commit_budget(campaign.id, -give_back)

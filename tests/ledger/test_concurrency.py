@@ -27,6 +27,7 @@ from cardsvc.services.people import Role, create_person
 from cardsvc.storage.db import make_engine
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.schema import transactions
+from cardsvc.storage.unit_of_work import Database
 from tests.ledger.books import assert_double_entry, assert_liability_consistent, posting_sums
 from tests.ledger.conftest import BACKENDS, backend_database
 from tests.ledger.load import LoadPlan, run_load, submit_with_retry, warm_up
@@ -80,8 +81,8 @@ class Service:
 def _prepare(url: str) -> tuple[Engine, dict[str, str]]:
     engine = make_engine(url)
     upgrade(engine)  # once, before the servers start: two must not race to migrate
-    with engine.begin() as conn:
-        token = create_person(conn, "root", "root", Role.ADMIN, None, int(time.time()))
+    with Database(engine).write() as uow:
+        token = create_person(uow, "root", "root", Role.ADMIN, None, int(time.time()))
     return engine, bearer(token)
 
 

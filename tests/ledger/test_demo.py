@@ -16,7 +16,7 @@ import pytest
 
 from cardsvc.cli import main
 from cardsvc.services.queries import liability
-from cardsvc.storage.db import make_engine
+from cardsvc.storage.unit_of_work import Database
 
 
 def test_demo_loads_a_chain_and_prints_where_to_look(
@@ -27,10 +27,10 @@ def test_demo_loads_a_chain_and_prints_where_to_look(
     out = capsys.readouterr().out
     assert "admin token     cs_" in out
     assert "CARD-0001" in out and "375.000 ₫" in out and "1.200 điểm" in out
-    engine = make_engine(f"sqlite:///{db}")
-    with engine.connect() as conn:
-        rows = liability(conn)
-    engine.dispose()
+    database = Database.open(f"sqlite:///{db}", migrate=False)
+    with database.read() as uow:
+        rows = liability(uow)
+    database.close()
     assert {r["program"]: r["balance"] for r in rows} == {
         "PREPAID": 375_000, "GIFT-TET": 1_000_000, "VOUCHER-50K": 50_000, "MEMBER": 1_200,
     }  # fmt: skip

@@ -25,8 +25,8 @@ def test_a_replay_inside_a_group_is_refused_and_does_not_shift_the_others(
         Submission(actor, first, _evidence(till, world, "nonce-aaaaaaaa")),  # the replay
         Submission(actor, second, _evidence(till, world, "nonce-bbbbbbbb")),
     ]
-    with world.ledger.engine.begin() as conn:
-        out = commit_group(conn, world.ledger.programs, group, world.clock(), Policy())
+    with world.ledger.db.write() as uow:
+        out = commit_group(uow, group, world.clock(), Policy())
     assert isinstance(out[1], SignatureRejected) and out[1].code == "replay"
     ok_first, ok_second = out[0], out[2]
     assert isinstance(ok_first, SubmissionResult) and isinstance(ok_second, SubmissionResult)

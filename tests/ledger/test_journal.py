@@ -20,7 +20,7 @@ WIRE_FIELDS = ("seq", "op", "amount", "ref", "counterparty", "purchase_amount", 
 
 
 def _journal(world: World) -> dict[str, dict[str, Any]]:
-    with world.ledger.engine.connect() as conn:
+    with world.ledger.db.engine.connect() as conn:
         return {r.id: dict(r._mapping) for r in conn.execute(select(transactions))}
 
 
@@ -45,7 +45,7 @@ def test_the_journal_holds_what_was_accepted_and_its_evidence(world: World, till
     sent = _busy_day(world, till)
     journal = _journal(world)
     assert set(journal) == {t.id for t in sent} - {"T1-reused"}
-    stored = {row["id"]: row for row in reverify_stored_requests(world.ledger.engine)}
+    stored = {row["id"]: row for row in reverify_stored_requests(world.ledger.db.engine)}
     assert len(stored) == 5  # every signed batch, the refused sequence number's included
     for tx_id, row in journal.items():
         evidence = stored[row["request_id"]]
@@ -56,29 +56,29 @@ def test_the_journal_holds_what_was_accepted_and_its_evidence(world: World, till
         assert (msg.instrument, msg.program) == (row["instrument_id"], row["program_id"])
     codes = {tx_id: row["code"] for tx_id, row in journal.items()}
     assert sorted(codes.values()) == ["insufficient_funds", *["ok"] * 6]
-    with world.ledger.engine.connect() as conn:
+    with world.ledger.db.engine.connect() as conn:
         posted = {r.tx_id for r in conn.execute(select(postings.c.tx_id))}
     assert posted == {tx_id for tx_id, code in codes.items() if code == "ok"} - {"T2-1"}
-    assert_double_entry(world.ledger.engine)
+    assert_double_entry(world.ledger.db.engine)
 
 
 def test_the_stored_body_is_the_signed_bytes(world: World, till: Till) -> None:
     body = batch_body([till.tx("issue", "C1", 5_000, program="PREPAID")]).replace(b",", b" ,")
     request = sign(world, till.signer, "T1", "/v1/batches", body)
     request_id = expect(send(world, request))["request_id"]
-    (row,) = reverify_stored_requests(world.ledger.engine)
+    (row,) = reverify_stored_requests(world.ledger.db.engine)
     assert (row["id"], bytes(row["body"])) == (request_id, body)
     tampered = {**row, "body": body.replace(b"5000", b"9000")}
-    with world.ledger.engine.begin() as conn:
+    with world.ledger.db.engine.begin() as conn:
         conn.execute(transactions.delete())  # keep only what the audit needs
     _write_back(world, tampered)
     with pytest.raises(SignatureRejected) as refused:
-        reverify_stored_requests(world.ledger.engine)
+        reverify_stored_requests(world.ledger.db.engine)
     assert refused.value.code == "bad_digest"
 
 
 def _write_back(world: World, row: dict[str, Any]) -> None:
-    with world.ledger.engine.begin() as conn:
+    with world.ledger.db.engine.begin() as conn:
         conn.execute(
             signed_requests.update()
             .where(signed_requests.c.id == row["id"])

@@ -23,10 +23,10 @@ def test_issue_top_up_redeem_refund_void(world: World, till: Till) -> None:
     assert outcome(till.do("void", "C1", ref=load.id)) == ("ok", 600_000)
     assert till.do("void", "C1", ref=load.id).code == "already_voided"
     assert world.balance("C1") == 600_000
-    sums = posting_sums(world.ledger.engine)
+    sums = posting_sums(world.ledger.db.engine)
     assert sums["cash:S1"] == -700_000  # 500k + 200k sold for cash; the voided 10k came back
     assert sums["settle:S1"] == 100_000  # 150k spent, 50k refunded
-    assert_double_entry(world.ledger.engine)
+    assert_double_entry(world.ledger.db.engine)
 
 
 def test_transfer_hold_capture_release(world: World, till: Till) -> None:
@@ -44,7 +44,7 @@ def test_transfer_hold_capture_release(world: World, till: Till) -> None:
     assert outcome(till.do("release", "C1", ref=second.id)) == ("ok", 350_000)
     assert outcome(till.do("redeem", "C1", 350_000)) == ("ok", 0)
     assert world.view("C1")["balance"] == 0
-    assert_double_entry(world.ledger.engine)
+    assert_double_entry(world.ledger.db.engine)
 
 
 def test_vouchers_and_points(world: World, till: Till) -> None:
@@ -57,10 +57,10 @@ def test_vouchers_and_points(world: World, till: Till) -> None:
     till.do("issue", "M1", 1_200, program="MEMBER", funding="promotion")
     assert outcome(till.do("top_up", "M1", 300, funding="promotion")) == ("ok", 1_500)
     assert till.do("transfer", "M1", 100, counterparty="V1").code == "unit_mismatch"
-    sums = posting_sums(world.ledger.engine)
+    sums = posting_sums(world.ledger.db.engine)
     assert sums["promo:VOUCHER"] == -50_000 and sums["promo:MEMBER"] == -1_500
     assert world.view("M1")["unit"] == "PTS"
-    assert_double_entry(world.ledger.engine)
+    assert_double_entry(world.ledger.db.engine)
 
 
 def test_block_unblock_expire_through_the_people_endpoints(world: World, till: Till) -> None:
@@ -82,14 +82,14 @@ def test_block_unblock_expire_through_the_people_endpoints(world: World, till: T
     expired = expect(world.act("G1", "expire", finance))
     assert (expired["code"], expired["balance_after"]) == ("ok", 0)
     assert world.view("G1")["status"] == "expired"
-    assert posting_sums(world.ledger.engine)["breakage:GIFT"] == 200_000
+    assert posting_sums(world.ledger.db.engine)["breakage:GIFT"] == 200_000
     assert expect(world.act("G1", "unblock", staff))["code"] == "expired"
     assert expect(world.act("NO-SUCH-CARD", "block", staff))["code"] == "not_found"
     history = expect(world.get("/v1/instruments/G1/history"))["transactions"]
     assert {(t["op"], t["code"], t["terminal_id"]) for t in history if t["op"] == "block"} == {
         ("block", "ok", "api")
     }
-    assert_double_entry(world.ledger.engine)
+    assert_double_entry(world.ledger.db.engine)
 
 
 def test_instrument_history_lists_every_transaction_touching_it(world: World, till: Till) -> None:
@@ -119,7 +119,7 @@ def test_liability_report_matches_balances_and_postings(world: World, till: Till
     till.do("issue", "G1", 90_000, program="GIFT")
     till.do("issue", "M1", 5_000, program="MEMBER", funding="promotion")
     report = expect(world.get("/v1/reports/liability"))
-    assert_liability_consistent(report, world.ledger.engine)
+    assert_liability_consistent(report, world.ledger.db.engine)
     figures = {
         (r["program"], r["unit"]): (r["instruments"], r["balance"]) for r in report["programs"]
     }
@@ -138,4 +138,4 @@ def test_voiding_a_refund_gives_the_refunded_amount_back(world: World, till: Til
     assert outcome(till.send(refund)[0]) == ("ok", 75_000)
     assert outcome(till.do("void", "C1", ref=refund.id)) == ("ok", 60_000)
     assert outcome(till.do("refund", "C1", 40_000, ref=spend.id)) == ("ok", 100_000)
-    assert_double_entry(world.ledger.engine)
+    assert_double_entry(world.ledger.db.engine)

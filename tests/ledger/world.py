@@ -84,8 +84,8 @@ class World:
         self.ledger = build_ledger(self.settings, clock)
         self._app_client = TestClient(create_app(self.settings, clock=clock, ledger=self.ledger))
         self.http: httpx.Client = self._app_client  # typed as what it is: an httpx client
-        with self.ledger.engine.begin() as conn:
-            token = create_person(conn, "root", "Quản trị", Role.ADMIN, None, clock())
+        with self.ledger.db.write() as uow:
+            token = create_person(uow, "root", "Quản trị", Role.ADMIN, None, clock())
         self.admin = bearer(token)
 
     def __enter__(self) -> World:
@@ -140,4 +140,4 @@ class World:
         return self.http.post(f"/v1/instruments/{instrument_id}/{action}", headers=auth)
 
     def counts(self) -> dict[str, int]:
-        return journal_counts(self.ledger.engine)
+        return journal_counts(self.ledger.db.engine)

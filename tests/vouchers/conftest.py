@@ -23,7 +23,7 @@ from cardsvc.protocol.signing import InMemorySigner
 from cardsvc.services.people import Role, create_person
 from cardsvc.settings import Settings
 from cardsvc.storage.provision import temporary_database
-from cardsvc.vouchers.service import Vouchers, vouchers_from_keystore
+from cardsvc.vouchers.service import Vouchers
 from cardsvc.vouchers.settings import VoucherSettings
 from cardsvc.wiring import Ledger, build_ledger
 from tests.support import T0 as T0
@@ -92,13 +92,13 @@ def voucher_settings(**overrides: Any) -> VoucherSettings:
 def running_env(
     url: str, tmp: Path, clock: Clock, settings: VoucherSettings | None = None
 ) -> Iterator[Env]:
-    ledger = build_ledger(Settings(database_url=url), clock)
     store = qr_keystore(tmp / f"qr-{uuid.uuid4().hex[:6]}.json", clock)
-    vouchers = vouchers_from_keystore(ledger, settings or voucher_settings(), store)
+    ledger = build_ledger(Settings(database_url=url), clock, keystore=store,
+                          voucher_settings=settings or voucher_settings())
+    vouchers = ledger.require_vouchers()
     app = create_app(Settings(database_url=url), clock=clock, ledger=ledger)
-    app.state.vouchers = vouchers
-    with ledger.engine.begin() as conn:
-        token = create_person(conn, "admin", "Quản trị", Role.ADMIN, None, clock())
+    with ledger.db.write() as uow:
+        token = create_person(uow, "admin", "Quản trị", Role.ADMIN, None, clock())
     try:
         with TestClient(app) as http:
             yield Env(url, clock, ledger, vouchers, app, http, bearer(token))

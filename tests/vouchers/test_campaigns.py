@@ -56,7 +56,7 @@ def test_budget_commits_the_worst_case_and_refuses_overspend(env: Env) -> None:
 def test_only_hashes_of_codes_are_stored(env: Env) -> None:
     cid = fixed_voucher(env)
     code = env.codes(cid, 1)[0]
-    with env.ledger.engine.connect() as conn:
+    with env.ledger.db.engine.connect() as conn:
         rows = conn.execute(select(voucher_codes)).all()
     assert len(rows) == 1
     assert rows[0].code_hash == code_hash(canonical(code["code"]), env.vouchers.pepper)
@@ -77,7 +77,7 @@ def test_fixed_voucher_rules_and_promotion_expense(env: Env) -> None:
     assert till.send("redeem", inst, amount=50_000, purchase_amount=250_000) == (
         "already_redeemed"
     )
-    with env.ledger.engine.connect() as conn:
+    with env.ledger.db.engine.connect() as conn:
         promo = conn.execute(select(func.sum(postings.c.amount))
                              .where(postings.c.account == f"promo:{cid}")).scalar_one()
         cash = conn.execute(select(func.count()).select_from(postings)

@@ -74,8 +74,8 @@ class LedgerServer:
 
     def admin_token(self) -> str:
         assert self.ledger is not None
-        with self.ledger.engine.begin() as conn:
-            return create_person(conn, "root", "Quản trị", Role.ADMIN, None, int(time.time()))
+        with self.ledger.db.write() as uow:
+            return create_person(uow, "root", "Quản trị", Role.ADMIN, None, int(time.time()))
 
 
 @dataclass

@@ -33,8 +33,8 @@ from cardsvc.core import (
     Unit,
 )
 from cardsvc.core.accounts import is_instrument_account
-from cardsvc.services.programs import ProgramCache
 from cardsvc.storage.db import driver_cursor, marker, markers, select_in
+from cardsvc.storage.programs import ProgramRepository
 from cardsvc.storage.schema import instruments, postings, transactions, tx_reversals
 
 E = TypeVar("E", bound=Enum)
@@ -53,7 +53,7 @@ _UNIT, _CODE = _by_value(Unit), _by_value(ResultCode)
 def _columns(table: Table, names: str) -> tuple[str, ...]:
     cols = tuple(names.split())
     missing = [c for c in cols if c not in table.c]
-    assert not missing, f"{table.name} has no column(s) {missing}: update ledger_repo.py"
+    assert not missing, f"{table.name} has no column(s) {missing}: update ledger.py"
     return cols
 
 
@@ -99,7 +99,7 @@ def _insert_sql(table: str, cols: Sequence[str], mark: str) -> str:
 
 
 class LedgerRepository:
-    def __init__(self, conn: Connection, programs: ProgramCache) -> None:
+    def __init__(self, conn: Connection, programs: ProgramRepository) -> None:
         self.conn = conn
         self.programs = programs
         self.for_update = conn.dialect.name == "postgresql"
@@ -167,7 +167,7 @@ class LedgerRepository:
         if op is Op.ISSUE and program_id is not None:
             # The issue's terms are a function of (program, now); rebuilding them with the
             # batch's `now` makes a resend compare equal, as the terminal sent the same thing.
-            spec = self.programs.spec_for_issue(self.conn, program_id, now)
+            spec = self.programs.spec_for_issue(program_id, now)
         return Transaction(
             id=r[0],
             op=op,
@@ -197,7 +197,7 @@ class LedgerRepository:
         ):
             spec = specs.get((program, vfrom, vuntil))
             if spec is None:
-                spec = self.programs.spec_of_instrument(self.conn, program, vfrom, vuntil)
+                spec = self.programs.spec_of_instrument(program, vfrom, vuntil)
                 specs[(program, vfrom, vuntil)] = spec
             found[iid] = Instrument(
                 iid, spec, balance, _STATUS[status], uses, last, issued, _holds_from(holds)

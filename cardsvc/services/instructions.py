@@ -1,0 +1,76 @@
+"""What the ledger is asked to do, as the ingest sees it: an `Instruction`.
+
+Terminals send `protocol.messages.TransactionMsg` (validated at the edge, terminal operations
+only); the service itself makes `ServiceInstruction`s for people (block, unblock, expire) and
+for bulk issues (printed vouchers and tickets). Both have the same fields, so the hot path
+takes wire messages as they are, with no copy per transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from cardsvc.protocol.messages import CardEvidence
+
+StaffOp = Literal["block", "unblock", "expire"]
+FundingSource = Literal["cash", "promotion"]
+
+
+class Instruction(Protocol):
+    """The fields of a transaction the ingest reads (read-only)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...  # the terminal's sequence number; 0: made by the service
+    @property
+    def op(self) -> str: ...
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def ref(self) -> str | None: ...
+    @property
+    def counterparty(self) -> str | None: ...
+    @property
+    def purchase_amount(self) -> int: ...
+    @property
+    def expires_at(self) -> int: ...
+    @property
+    def funding(self) -> str: ...
+    @property
+    def program(self) -> str | None: ...
+    @property
+    def linked(self) -> bool: ...
+    @property
+    def occurred_at(self) -> int | None: ...
+    @property
+    def card(self) -> CardEvidence | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInstruction:
+    """A transaction the service makes itself: no terminal sequence (seq 0), an id of its own."""
+
+    id: str
+    op: str
+    instrument: str
+    amount: int = 0
+    funding: FundingSource = "cash"
+    program: str | None = None
+    seq: int = 0
+    ref: str | None = None
+    counterparty: str | None = None
+    purchase_amount: int = 0
+    expires_at: int = 0
+    linked: bool = False
+    occurred_at: int | None = None
+    card: CardEvidence | None = None
+
+
+def staff_instruction(op: StaffOp, instrument: str) -> ServiceInstruction:
+    """A person's action on an instrument (block, unblock, expire), with a fresh id."""
+    return ServiceInstruction(id="svc-" + uuid.uuid4().hex, op=op, instrument=instrument)

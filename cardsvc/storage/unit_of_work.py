@@ -1,0 +1,127 @@
+"""The one way into the database: a `Database` per process hands out units of work; a unit of
+work is one database transaction and the repositories over it.
+
+    with db.write() as uow:          # BEGIN (IMMEDIATE on SQLite) ... COMMIT, or ROLLBACK
+        uow.people.add(...)
+    with db.read() as uow:           # a read-only connection, never a write lock
+        uow.reports.liability()
+
+Services take a unit of work and never see a connection, a table or SQL. Repositories are built
+on first use, so a unit of work that touches one concept pays for one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from cardsvc.storage.campaigns import CampaignRepository
+from cardsvc.storage.card_mirror import CardMirrorRepository
+from cardsvc.storage.db import make_engine
+from cardsvc.storage.evidence import EvidenceRepository
+from cardsvc.storage.ledger import LedgerRepository
+from cardsvc.storage.migrate import upgrade
+from cardsvc.storage.people import PeopleRepository
+from cardsvc.storage.programs import ProgramCache, ProgramRepository
+from cardsvc.storage.reports import ReportRepository
+from cardsvc.storage.terminals import TerminalRepository
+
+
+class UnitOfWork:
+    """One database transaction and its repositories (one per concept)."""
+
+    def __init__(self, conn: Connection, programs: ProgramCache) -> None:
+        self._conn, self._program_cache = conn, programs
+
+    @property
+    def engine_name(self) -> str:
+        """`sqlite` or `postgresql`: for the few rules that differ (row locks)."""
+        return self._conn.dialect.name
+
+    @cached_property
+    def ledger(self) -> LedgerRepository:
+        return LedgerRepository(self._conn, self.programs)
+
+    @cached_property
+    def evidence(self) -> EvidenceRepository:
+        return EvidenceRepository(self._conn)
+
+    @cached_property
+    def card_mirror(self) -> CardMirrorRepository:
+        return CardMirrorRepository(self._conn)
+
+    @cached_property
+    def programs(self) -> ProgramRepository:
+        return ProgramRepository(self._conn, self._program_cache)
+
+    @cached_property
+    def terminals(self) -> TerminalRepository:
+        return TerminalRepository(self._conn)
+
+    @cached_property
+    def people(self) -> PeopleRepository:
+        return PeopleRepository(self._conn)
+
+    @cached_property
+    def campaigns(self) -> CampaignRepository:
+        return CampaignRepository(self._conn)
+
+    @cached_property
+    def reports(self) -> ReportRepository:
+        return ReportRepository(self._conn)
+
+
+class Database:
+    """The engine and the process-wide caches; built once per process by `cardsvc.wiring`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.programs = ProgramCache()
+        # The hot path runs driver-level statements, whose errors reach the committer unwrapped
+        # (sqlite3.Error, psycopg.Error) besides SQLAlchemy's wrapped ones: all mean "retry".
+        self.retryable_errors: tuple[type[Exception], ...] = (
+            DBAPIError,
+            engine.dialect.loaded_dbapi.Error,
+        )
+
+    @classmethod
+    def open(cls, url: str, *, sqlite_cache_mb: int = 64, migrate: bool = True) -> Database:
+        """Connect to `url`; bring its schema to the newest version unless told not to."""
+        engine = make_engine(url, sqlite_cache_mb=sqlite_cache_mb)
+        if migrate:
+            upgrade(engine)
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def write(self) -> Iterator[UnitOfWork]:
+        """A unit of work in one transaction: committed when the block ends, rolled back when
+        it raises."""
+        with self.engine.begin() as conn:
+            yield UnitOfWork(conn, self.programs)
+
+    @contextmanager
+    def read(self) -> Iterator[UnitOfWork]:
+        """A unit of work for reading only (never takes SQLite's write lock)."""
+        with self.engine.connect() as conn:
+            yield UnitOfWork(conn, self.programs)
+
+    def ping(self) -> str:
+        """Ask the database a trivial question; answer its engine's name (sqlite, postgresql)."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
