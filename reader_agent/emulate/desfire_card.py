@@ -389,7 +389,10 @@ class EmulatedDesfire(ValueFileCommands):
         plain = session.open_command(Cmd.CHANGE_KEY, params, CommMode.FULL, 1)
         key_no = plain[0] & 0x0F if self._aid == 0 else plain[0]
         settings = self.state.picc_key_settings if self._aid == 0 else self._app().key_settings
-        change_key(session, self._keys(), settings, key_no, plain, at_picc=self._aid == 0)
+        keys = self._keys()
+        change_key(session, keys, settings, key_no, plain, at_picc=self._aid == 0)
+        if self._aid == 0:
+            self.state.picc_key = keys[0]  # _keys() lists the PICC key in a fresh list
         self._changed()
         if key_no == session.key_no:
             self._session = None  # the session key is gone: answer plain, no MAC
