@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cardsvc.protocol.limits import BATCH_MAX
+from reader_agent.cards.key_scheme import APP_LABELS, PICC_LABEL, SYSTEM_ID, KeyScheme
 
 
 class AgentSettings(BaseSettings):
@@ -31,10 +32,11 @@ class AgentSettings(BaseSettings):
     reader: str = ""
     card_wait_s: float = Field(15.0, gt=0, le=300)
 
-    # Card keys: AES-128 masters in the keystore, one per purse key number, AN10922-diversified.
-    card_key_labels: tuple[str, str, str] = ("purse-app", "purse-debit", "purse-credit")
+    # Card keys (reader_agent.cards.key_scheme): AES-128 masters in the keystore, AN10922-
+    # diversified per card: the PICC master key's, then the purse application's keys 0, 1, 2.
+    card_key_labels: tuple[str, str, str, str] = (PICC_LABEL, *APP_LABELS)
     card_key_version: int = Field(1, ge=1, le=255)
-    card_system_id: str = "cardsvc"
+    card_system_id: str = Field(SYSTEM_ID.decode(), min_length=1, max_length=16)
     purse_aid: int = Field(0x564E44, ge=1, le=0xFFFFFF)
     purse_upper_limit: int = Field(20_000_000, gt=0, le=2**31 - 1)
     terminal_key_label: str = "terminal"
@@ -56,6 +58,11 @@ class AgentSettings(BaseSettings):
     offline_shift_max: int = Field(10_000_000, ge=0)  # this terminal's current shift
     # Offline spending is refused when the hotlist is older than this (or was never fetched).
     hotlist_max_age_s: int = Field(24 * 3600, ge=0)
+
+    @property
+    def key_scheme(self) -> KeyScheme:
+        picc, *app = self.card_key_labels
+        return KeyScheme(picc, tuple(app), self.card_system_id.encode())
 
     @property
     def identity_path(self) -> Path:

@@ -125,8 +125,7 @@ def build_runtime(
                         settings.offline_terminal_max, settings.offline_shift_max,
                         settings.hotlist_max_age_s)  # fmt: skip
     risk = RiskGate(limits, outbox, hotlist, shifts, clock)
-    keys = KeystoreCardKeys(keystore, settings.card_key_labels, settings.card_key_version,
-                            settings.card_system_id.encode())  # fmt: skip
+    keys = KeystoreCardKeys(keystore, settings.key_scheme, settings.card_key_version)
     layout = PurseLayout(aid=settings.purse_aid, upper_limit=settings.purse_upper_limit)
     flows = PurseFlows(keys, layout, outbox, syncer, risk, clock, loop.wake.set,
                        settings.online_backlog_max)  # fmt: skip

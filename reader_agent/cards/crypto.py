@@ -111,3 +111,71 @@ def ev2_iv(enc_key: bytes, label: bytes, ti: bytes, counter: int) -> bytes:
     """IV for EV2 full-mode data: label A55A (command) or 5AA5 (response), TI, CmdCtr."""
     block = label + ti + counter.to_bytes(2, "little") + bytes(8)
     return aes_ecb_encrypt(enc_key, block)
+
+
+# --- DES / 2K3DES: only what a factory-fresh card needs (its PICC master key is a DES zero key) ---
+DES_BLOCK = 8
+
+
+def _tdes(key: bytes) -> Cipher[modes.ECB]:
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+
+    if len(key) not in (8, 16):
+        raise ValueError("a DES key is 8 bytes, a 2K3DES key 16")
+    # 3-key form: K1 K2 K1 (2K3DES), K K K (DES); DESFire treats K1 == K2 as single DES.
+    full = key * 3 if len(key) == 8 else key + key[:8]
+    return Cipher(TripleDES(full), modes.ECB())
+
+
+def tdes_encrypt_block(key: bytes, block: bytes) -> bytes:
+    encryptor = _tdes(key).encryptor()
+    return encryptor.update(block) + encryptor.finalize()
+
+
+def tdes_decrypt_block(key: bytes, block: bytes) -> bytes:
+    decryptor = _tdes(key).decryptor()
+    return decryptor.update(block) + decryptor.finalize()
+
+
+def legacy_send(key: bytes, data: bytes) -> bytes:
+    """DESFire native (0A) "send mode": the reader *deciphers*, C_i = D(P_i xor C_i-1), IV 0.
+
+    libfreefare mifare_desfire_crypto.c, mifare_cbc_des(..., MCD_SEND, MCO_DECYPHER) with the
+    IV reset to zero for every legacy (AS_LEGACY) operation.
+    """
+    if len(data) % DES_BLOCK:
+        raise ValueError("legacy input must be whole 8-byte blocks")
+    out, chain = b"", bytes(DES_BLOCK)
+    for i in range(0, len(data), DES_BLOCK):
+        chain = tdes_decrypt_block(key, xor(data[i : i + DES_BLOCK], chain))
+        out += chain
+    return out
+
+
+def legacy_receive(key: bytes, data: bytes) -> bytes:
+    """The card's inverse of legacy_send: P_i = E(C_i) xor C_i-1."""
+    if len(data) % DES_BLOCK:
+        raise ValueError("legacy input must be whole 8-byte blocks")
+    out, chain = b"", bytes(DES_BLOCK)
+    for i in range(0, len(data), DES_BLOCK):
+        block = data[i : i + DES_BLOCK]
+        out += xor(tdes_encrypt_block(key, block), chain)
+        chain = block
+    return out
+
+
+def legacy_session_key(key: bytes, rnd_a: bytes, rnd_b: bytes) -> bytes:
+    """Session key of native DES/2K3DES authentication (libfreefare mifare_desfire_session_key_new):
+    DES (K1 == K2) RndA[0:4] RndB[0:4]; 2K3DES adds RndA[4:8] RndB[4:8]."""
+    head = rnd_a[0:4] + rnd_b[0:4]
+    return head if key[:8] == key[8:16] else head + rnd_a[4:8] + rnd_b[4:8]
+
+
+def crc16_iso14443a(data: bytes) -> bytes:
+    """CRC_A of ISO/IEC 14443-3 (init 6363, reflected 8408), little-endian: the legacy CRC."""
+    crc = 0x6363
+    for byte in data:
+        byte ^= crc & 0xFF
+        byte = (byte ^ (byte << 4)) & 0xFF
+        crc = (crc >> 8) ^ (byte << 8) ^ (byte << 3) ^ (byte >> 4)
+    return crc.to_bytes(2, "little")

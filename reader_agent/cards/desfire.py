@@ -16,9 +16,11 @@ from reader_agent.cards.desfire_auth import (
     RandomSource,
     authenticate_ev1,
     authenticate_ev2_first,
+    authenticate_legacy,
 )
 from reader_agent.cards.desfire_protocol import (
     AES_KEY_FLAG,
+    FILE_TYPE_VALUE,
     Cmd,
     CommMode,
     DesfireError,
@@ -28,7 +30,13 @@ from reader_agent.cards.desfire_protocol import (
     iso_unwrap_response,
     iso_wrap,
 )
-from reader_agent.cards.desfire_sm import Ev1Channel, Ev2Channel, PlainChannel, SecureChannel
+from reader_agent.cards.desfire_sm import (
+    Ev1Channel,
+    Ev2Channel,
+    LegacyChannel,
+    PlainChannel,
+    SecureChannel,
+)
 
 Transmit = Callable[[bytes], bytes]
 MAX_RESPONSE_FRAMES = 16  # GetVersion needs 3; anything longer is a broken card
@@ -71,6 +79,7 @@ class DesfireClient:
         self._random = random
         self._channel: SecureChannel = PlainChannel()
         self.authenticated_key: int | None = None
+        self.selected_aid = 0
 
     # --- framing -----------------------------------------------------------------------------
     def exchange_frame(self, cmd: int, params: bytes) -> tuple[int, bytes]:
@@ -115,9 +124,17 @@ class DesfireClient:
 
     # --- authentication ----------------------------------------------------------------------
     def authenticate(self, key_no: int, key: bytes, ev2: bool) -> None:
+        self._handshake(authenticate_ev2_first if ev2 else authenticate_ev1, key_no, key)
+
+    def authenticate_legacy(self, key_no: int, key: bytes) -> None:
+        """Native DES/2K3DES authentication (0A): a factory-fresh PICC master key."""
+        self._handshake(authenticate_legacy, key_no, key)
+
+    def _handshake(
+        self, handshake: Callable[..., SecureChannel], key_no: int, key: bytes
+    ) -> None:
         self.drop_session()
         try:
-            handshake = authenticate_ev2_first if ev2 else authenticate_ev1
             self._channel = handshake(self.exchange_frame, key_no, key, self._random)
         except (DesfireError, DesfireProtocolError):
             self.drop_session()
@@ -128,6 +145,7 @@ class DesfireClient:
     def select_application(self, aid: int) -> None:
         self.drop_session()
         self._command(Cmd.SELECT_APPLICATION, aid_bytes(aid))
+        self.selected_aid = aid
 
     def get_version(self) -> DesfireVersion:
         return DesfireVersion.parse(self._command(Cmd.GET_VERSION, mode=self._management_mode()))
@@ -148,19 +166,60 @@ class DesfireClient:
     def get_file_ids(self) -> bytes:
         return self._command(Cmd.GET_FILE_IDS, mode=self._management_mode())
 
+    # --- discovery ---------------------------------------------------------------------------
+    def get_application_ids(self) -> list[int]:
+        """AIDs on the card (PICC level), as integers."""
+        answer = self._command(Cmd.GET_APPLICATION_IDS, mode=self._management_mode())
+        if len(answer) % 3:
+            raise DesfireProtocolError("GetApplicationIDs answer is not whole 3-byte AIDs")
+        return [int.from_bytes(answer[i : i + 3], "little") for i in range(0, len(answer), 3)]
+
+    def get_key_version(self, key_no: int) -> int:
+        if not 0 <= key_no <= 13:
+            raise ValueError("a key number is 0-13")
+        answer = self._command(Cmd.GET_KEY_VERSION, bytes([key_no]), mode=self._management_mode())
+        if len(answer) != 1:
+            raise DesfireProtocolError("GetKeyVersion answer must be 1 byte")
+        return answer[0]
+
+    def get_value_file_settings(self, file_no: int) -> ValueFileSettings:
+        """GetFileSettings (F5) of a value file."""
+        if not 0 <= file_no <= 31:
+            raise ValueError("a file number is 0-31")
+        data = self._command(Cmd.GET_FILE_SETTINGS, bytes([file_no]), mode=self._management_mode())
+        if len(data) != 17 or data[0] != FILE_TYPE_VALUE:
+            raise DesfireProtocolError(f"file {file_no} is not a value file ({data.hex()})")
+        lower, upper, limited = (
+            int.from_bytes(data[i : i + 4], "little", signed=True) for i in (4, 8, 12)
+        )
+        try:
+            comm = CommMode(data[1] & 0x03)
+        except ValueError as exc:
+            raise DesfireProtocolError(f"unknown communication mode {data[1]:02X}") from exc
+        return ValueFileSettings(file_no, comm, data[2:4], lower, upper, limited, data[16] == 1)
+
     def create_value_file(self, spec: ValueFileSpec) -> None:
         self._command(Cmd.CREATE_VALUE_FILE, spec.encode(), mode=self._management_mode())
 
     def change_key(self, key_no: int, new_key: bytes, old_key: bytes, version: int) -> None:
-        """ChangeKey (C4), always enciphered. Changing the session's own key ends the session."""
+        """ChangeKey (C4) to an AES key, always enciphered. Changing the session's own key ends
+        the session. On the PICC level KeyNo carries the new key's type in bits 7-6 (80 = AES),
+        the only way a PICC master key changes type (libfreefare mifare_desfire_change_key)."""
         if self.authenticated_key is None:
             raise DesfireProtocolError("ChangeKey needs an authenticated session")
+        if not 0 <= version <= 0xFF or len(new_key) != 16 or len(old_key) != 16:
+            raise ValueError("AES keys are 16 bytes and a key version is one byte")
         same = key_no == self.authenticated_key
         key_data = new_key if same else crypto.xor(new_key, old_key)
-        header = bytes([key_no])
+        header = bytes([key_no | (AES_KEY_FLAG if self.selected_aid == 0 else 0)])
         new_key_crc = b"" if same else crypto.crc32_desfire(new_key)
         channel = self._channel
-        if isinstance(channel, Ev2Channel):
+        if isinstance(channel, LegacyChannel):
+            # data || CRC16(data) [|| CRC16(new key)], send-mode enciphered (AS_LEGACY)
+            plain = key_data + bytes([version])
+            tail = b"" if same else crypto.crc16_iso14443a(new_key)
+            params = header + channel.encipher_raw(plain + crypto.crc16_iso14443a(plain) + tail)
+        elif isinstance(channel, Ev2Channel):
             plain = key_data + bytes([version]) + new_key_crc
             params = channel.wrap(Cmd.CHANGE_KEY, header, plain, CommMode.FULL)
         elif isinstance(channel, Ev1Channel):
@@ -170,7 +229,7 @@ class DesfireClient:
         else:
             raise DesfireProtocolError("ChangeKey needs an AES session")
         status, answer = self._exchange(Cmd.CHANGE_KEY, params)
-        if status != Status.OK or same:
+        if status != Status.OK or same or isinstance(channel, LegacyChannel):
             self.drop_session()
             if status != Status.OK:
                 raise DesfireError(Cmd.CHANGE_KEY, status)
@@ -238,10 +297,30 @@ class ValueFileSpec:
         )
 
 
+@dataclass(frozen=True)
+class ValueFileSettings:
+    """A value file as GetFileSettings reports it."""
+
+    file_no: int
+    comm_mode: CommMode
+    access: bytes
+    lower_limit: int
+    upper_limit: int
+    limited_credit_value: int
+    limited_credit_enabled: bool
+
+
 def aid_bytes(aid: int) -> bytes:
     if not 0 <= aid <= 0xFFFFFF:
         raise ValueError("an AID is 3 bytes")
     return aid.to_bytes(3, "little")
 
 
-__all__ = ["DesfireClient", "DesfireVersion", "Ev1Channel", "ValueFileSpec", "aid_bytes"]
+__all__ = [
+    "DesfireClient",
+    "DesfireVersion",
+    "Ev1Channel",
+    "ValueFileSettings",
+    "ValueFileSpec",
+    "aid_bytes",
+]

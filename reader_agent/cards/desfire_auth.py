@@ -1,4 +1,5 @@
-"""Reader side of DESFire AES mutual authentication: EV1 (AA) and EV2First (71)."""
+"""Reader side of DESFire mutual authentication: EV1 AES (AA), EV2First (71) and the native
+DES/2K3DES one (0A) that a factory-fresh PICC master key needs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 from reader_agent.cards import crypto
 from reader_agent.cards.desfire_protocol import Cmd, DesfireError, DesfireProtocolError, Status
-from reader_agent.cards.desfire_sm import Ev1Channel, Ev2Channel
+from reader_agent.cards.desfire_sm import Ev1Channel, Ev2Channel, LegacyChannel
 
 # (command, params) -> (status, data): one raw frame exchange, no secure messaging
 FrameExchange = Callable[[int, bytes], tuple[int, bytes]]
@@ -63,3 +64,25 @@ def authenticate_ev2_first(
     _check_rnd_a(plain[4:20], rnd_a)
     enc_key, mac_key = crypto.ev2_session_keys(key, rnd_a, rnd_b)
     return Ev2Channel(enc_key, mac_key, ti=plain[0:4])
+
+
+def authenticate_legacy(
+    exchange: FrameExchange, key_no: int, key: bytes, random: RandomSource
+) -> LegacyChannel:
+    """Native DES/2K3DES authentication (libfreefare mifare_desfire_authenticate, cmd 0x0A):
+    RndB = d(E(RndB)); send d(RndA) || d(RndB' xor d(RndA)); the card answers e(RndA')."""
+    status, enc_rnd_b = exchange(Cmd.AUTHENTICATE_LEGACY, bytes([key_no]))
+    if status != Status.ADDITIONAL_FRAME:
+        raise DesfireError(Cmd.AUTHENTICATE_LEGACY, status)
+    if len(enc_rnd_b) != crypto.DES_BLOCK:
+        raise DesfireProtocolError("authentication: E(RndB) must be 8 bytes for a DES key")
+    rnd_b = crypto.tdes_decrypt_block(key, enc_rnd_b)
+    rnd_a = random(crypto.DES_BLOCK)
+    token = crypto.legacy_send(key, rnd_a + crypto.rotl1(rnd_b))
+    status, data = exchange(Cmd.ADDITIONAL_FRAME, token)
+    if status != Status.OK:
+        raise DesfireError(Cmd.AUTHENTICATE_LEGACY, status)
+    if len(data) != crypto.DES_BLOCK:
+        raise DesfireProtocolError("authentication: E(RndA') must be 8 bytes")
+    _check_rnd_a(crypto.tdes_decrypt_block(key, data), rnd_a)
+    return LegacyChannel(crypto.legacy_session_key(key, rnd_a, rnd_b))

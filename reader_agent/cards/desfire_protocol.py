@@ -6,6 +6,7 @@ from enum import IntEnum
 
 
 class Cmd(IntEnum):
+    AUTHENTICATE_LEGACY = 0x0A  # native DES/2K3DES: a factory-fresh PICC master key
     AUTHENTICATE_AES = 0xAA
     AUTHENTICATE_EV2_FIRST = 0x71
     AUTHENTICATE_EV2_NON_FIRST = 0x77
@@ -14,6 +15,9 @@ class Cmd(IntEnum):
     GET_VERSION = 0x60
     GET_CARD_UID = 0x51
     GET_KEY_SETTINGS = 0x45
+    GET_KEY_VERSION = 0x64
+    GET_APPLICATION_IDS = 0x6A
+    GET_FILE_SETTINGS = 0xF5
     CHANGE_KEY = 0xC4
     CREATE_APPLICATION = 0xCA
     DELETE_APPLICATION = 0xDA
@@ -58,6 +62,7 @@ INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 FREE_ACCESS = 0xE
 NO_ACCESS = 0xF
+FILE_TYPE_VALUE = 0x02  # GetFileSettings FileType of a value file (with backup)
 AES_KEY_FLAG = 0x80  # NumberOfKeys byte of CreateApplication: bits 7-6 = 10 for AES keys
 PICC_AID = b"\x00\x00\x00"
 MAX_FRAME_DATA = 59  # DESFire frame payload in ISO-wrapped responses

@@ -49,12 +49,16 @@ class Ev1Channel:
         self._iv = crypto.ZERO_BLOCK
 
     def wrap(self, cmd: int, header: bytes, data: bytes, mode: CommMode) -> bytes:
-        if mode is CommMode.FULL:
+        """EV1 secures command *data* only: a command without data (GetValue, ReadData, Commit)
+        goes plain whatever the file's mode, its CMAC computed only to advance the IV; the
+        card's answer carries the MAC (libfreefare mifare_desfire.c: get_value sends
+        MDCM_PLAIN | CMAC_COMMAND, credit/debit send cs | MAC_COMMAND | CMAC_COMMAND)."""
+        if mode is CommMode.FULL and data:
             crc = crypto.crc32_desfire(bytes([cmd]) + header + data)
             return header + self.encrypt_raw(data + crc)
         mac = crypto.cmac(self._key, bytes([cmd]) + header + data, self._iv)
         self._iv = mac
-        return header + data + (mac[:MAC_LEN] if mode is CommMode.MAC else b"")
+        return header + data + (mac[:MAC_LEN] if mode is CommMode.MAC and data else b"")
 
     def encrypt_raw(self, plaintext: bytes) -> bytes:
         """Zero-padded CBC under the running IV (ChangeKey builds its own CRCs)."""
@@ -72,6 +76,26 @@ class Ev1Channel:
         self._iv = expected
         _check_mac(mac, expected[:MAC_LEN])
         return body
+
+
+class LegacyChannel:
+    """Native DES/2K3DES session (0A): no MACs; only ChangeKey is enciphered, in send mode."""
+
+    def __init__(self, session_key: bytes) -> None:
+        self.session_key = session_key
+
+    def wrap(self, cmd: int, header: bytes, data: bytes, mode: CommMode) -> bytes:
+        if mode is not CommMode.PLAIN:
+            raise DesfireProtocolError("a legacy DES session is used for plain commands only")
+        return header + data
+
+    def unwrap(self, status: int, data: bytes, mode: CommMode) -> bytes:
+        return data
+
+    def encipher_raw(self, plaintext: bytes) -> bytes:
+        """Zero-padded, legacy send mode (the reader deciphers), IV zero per command."""
+        padded = plaintext + bytes(-len(plaintext) % crypto.DES_BLOCK)
+        return crypto.legacy_send(self.session_key, padded)
 
 
 class Ev2Channel:

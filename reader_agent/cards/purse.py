@@ -25,13 +25,16 @@ from typing import Protocol
 
 from reader_agent.cards.desfire import DesfireClient, ValueFileSpec, aid_bytes
 from reader_agent.cards.desfire_protocol import (
+    AES_KEY_FLAG,
     INT32_MAX,
+    PICC_AID,
     CommMode,
     DesfireError,
     Status,
     access_rights,
     check_int32,
 )
+from reader_agent.cards.key_scheme import CARD_KEY_VERSION
 from reader_agent.cards.purse_recovery import (
     PendingOperation,
     PurseOperationKind,
@@ -127,7 +130,17 @@ class Purse:
                 raise PurseCardError(f"card {self.uid.hex()} has no purse application") from exc
             raise
         card_key = self._keys(self.uid, aid_bytes(self._layout.aid), key)
-        self._client.authenticate(key, card_key, ev2=self._ev2)
+        try:
+            self._client.authenticate(key, card_key, ev2=self._ev2)
+        except DesfireError as exc:
+            # A tear during personalisation leaves default keys: issuing the card resumes it.
+            if exc.status == Status.AUTHENTICATION_ERROR and self._unfinished(key):
+                raise PurseCardError(f"card {self.uid.hex()} is not fully personalised") from exc
+            raise
+
+    def _unfinished(self, key: PurseKey) -> bool:
+        self._client.select_application(self._layout.aid)
+        return self._client.get_key_version(key) != CARD_KEY_VERSION
 
     def _read(self) -> tuple[int, int]:
         mode = self._layout.comm_mode
@@ -214,31 +227,56 @@ class Purse:
         return decision, result
 
 
-def personalise(
-    client: DesfireClient,
-    keys: CardKeyProvider,
-    layout: PurseLayout,
-    picc_key: bytes | None = None,
-) -> bytes:
+FACTORY_DES_KEY = bytes(16)  # real DESFire EV1/EV2/EV3 PICC master key as shipped
+
+
+def personalise(client: DesfireClient, keys: CardKeyProvider, layout: PurseLayout) -> bytes:
     """Turn a blank card into a purse with balance 0; returns the card UID.
 
-    The application keys start as AES zero keys; keys 1 and 2 are replaced first and the
-    master key last, because changing the key of the session ends the session.
+    Idempotent, so that a tear at any step is recovered by simply running it again: every step
+    first asks the card whether it is already done (key type and key versions, AIDs, file IDs)
+    and the key that authenticates each step changes last. Steps (key scheme: key_scheme.py):
+      1. PICC master key: factory DES zero (native 0A authentication) or an AES zero blank ->
+         the card's diversified AES PICC key (ChangeKey C4, KeyNo 80 = AES, version 1);
+      2. with it, CreateApplication unless GetApplicationIDs lists the purse;
+      3. in the application, with its master key (still the zero default): the value files
+         unless GetFileIDs lists them, keys 1 and 2 unless their version is already 1, and
+         the application master key last, since changing the session's own key ends it.
     """
     client.select_application(0)
     version = client.get_version()
     uid, ev2 = version.uid, version.supports_ev2
-    if picc_key is not None:
-        client.authenticate(0, picc_key, ev2=ev2)
-    client.create_application(layout.aid, APP_KEY_SETTINGS, len(PurseKey))
+    _personalise_picc(client, keys(uid, PICC_AID, 0), ev2)
+    if layout.aid not in client.get_application_ids():
+        client.create_application(layout.aid, APP_KEY_SETTINGS, len(PurseKey))
     client.select_application(layout.aid)
-    client.authenticate(PurseKey.MASTER, DEFAULT_KEY, ev2=ev2)
-    client.create_value_file(layout.purse_spec())
-    client.create_value_file(layout.counter_spec())
     aid = aid_bytes(layout.aid)
-    for key_no in (PurseKey.DEBIT, PurseKey.CREDIT, PurseKey.MASTER):
-        client.change_key(key_no, keys(uid, aid, key_no), DEFAULT_KEY, version=1)
+    master = keys(uid, aid, PurseKey.MASTER)
+    if client.get_key_version(PurseKey.MASTER) == CARD_KEY_VERSION:
+        client.authenticate(PurseKey.MASTER, master, ev2=ev2)  # finished earlier: check it
+        return uid
+    client.authenticate(PurseKey.MASTER, DEFAULT_KEY, ev2=ev2)
+    present = set(client.get_file_ids())
+    for spec in (layout.purse_spec(), layout.counter_spec()):
+        if spec.file_no not in present:
+            client.create_value_file(spec)
+    for key_no in (PurseKey.DEBIT, PurseKey.CREDIT):
+        if client.get_key_version(key_no) != CARD_KEY_VERSION:
+            client.change_key(key_no, keys(uid, aid, key_no), DEFAULT_KEY, CARD_KEY_VERSION)
+    client.change_key(PurseKey.MASTER, master, DEFAULT_KEY, CARD_KEY_VERSION)
     return uid
+
+
+def _personalise_picc(client: DesfireClient, picc_key: bytes, ev2: bool) -> None:
+    """Leave the client authenticated at the PICC level with the card's diversified AES key."""
+    _, key_byte = client.get_application_key_settings()
+    if key_byte & 0xC0 != AES_KEY_FLAG:
+        client.authenticate_legacy(0, FACTORY_DES_KEY)
+        client.change_key(0, picc_key, FACTORY_DES_KEY, CARD_KEY_VERSION)
+    elif client.get_key_version(0) != CARD_KEY_VERSION:
+        client.authenticate(0, DEFAULT_KEY, ev2=ev2)  # a blank with an AES zero PICC key
+        client.change_key(0, picc_key, DEFAULT_KEY, CARD_KEY_VERSION)
+    client.authenticate(0, picc_key, ev2=ev2)
 
 
 __all__ = [

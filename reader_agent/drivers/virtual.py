@@ -1,4 +1,5 @@
-"""An in-process reader: an emulated card plugged in directly, for unit tests and demos.
+"""An in-process reader: a card object (drivers.card.CardLike, e.g. an emulated card) plugged in
+directly, for unit tests and demos.
 
 A tear planned on the card (CardTorn) makes the card leave: the exchange fails with
 CardRemovedError and the reader is empty until the test inserts a card again.
@@ -10,22 +11,22 @@ import threading
 import time
 
 from reader_agent.drivers.base import CardInfo, Reader, ReaderInfo
+from reader_agent.drivers.card import CardLike, CardTorn
 from reader_agent.drivers.errors import CardRemovedError, NoCardError, ReaderTimeoutError
 from reader_agent.drivers.trace import ApduTrace
-from reader_agent.emulate.card import CardTorn, EmulatedCard
 
 
 class VirtualReader(Reader):
     def __init__(self, name: str = "Virtual reader 0", trace: ApduTrace | None = None) -> None:
         super().__init__(trace)
         self.name = name
-        self._card: EmulatedCard | None = None
+        self._card: CardLike | None = None
         self._changed = threading.Condition()
 
     def info(self) -> ReaderInfo:
         return ReaderInfo(self.name, "virtual", self._card is not None)
 
-    def insert(self, card: EmulatedCard) -> None:
+    def insert(self, card: CardLike) -> None:
         with self._changed:
             card.power_off()  # entering the field is a fresh power-up
             self._card = card

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Protocol
 
+from reader_agent.drivers.card import CardLike, CardTorn
 
-class CardTorn(Exception):
-    """The card left the field: the transport must drop the connection without answering."""
-
-
-class EmulatedCard(Protocol):
-    @property
-    def uid(self) -> bytes: ...
-
-    @property
-    def atr(self) -> bytes: ...
-
-    def process(self, apdu: bytes) -> bytes:
-        """One C-APDU in, one R-APDU out; raises CardTorn when a planned tear fires."""
-        ...
-
-    def power_off(self) -> None:
-        """Field off / card removed: volatile state (session, open transaction) is lost."""
-        ...
+# An emulated card is a drivers.card.CardLike; the tear exception is the drivers' own.
+EmulatedCard = CardLike
 
 
 @dataclass(frozen=True)
@@ -81,3 +65,6 @@ def uid_response(apdu: bytes, uid: bytes) -> bytes | None:
     if apdu[:2] == b"\xff\xca":
         return b"\x6a\x81"  # function not supported (historical bytes etc.)
     return None
+
+
+__all__ = ["CardTorn", "EmulatedCard", "TearPlan", "TearPoint", "uid_response"]

@@ -6,6 +6,7 @@ import argparse
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader_agent.cards.desfire import DesfireClient, aid_bytes
 from reader_agent.cards.purse import Purse, PurseLayout, personalise
@@ -15,10 +16,15 @@ from reader_agent.emulate.desfire_state import (
     HW_MAJOR_EV1,
     HW_MAJOR_EV2,
     DesfireCardState,
+    KeySlot,
+    factory_picc_key,
     load_state,
     save_state,
 )
 from reader_agent.emulate.ntag_card import EmulatedNtag
+
+if TYPE_CHECKING:
+    from reader_agent.agent.card_keys import KeystoreCardKeys
 
 log = logging.getLogger(__name__)
 DEFAULT_DESFIRE_UID = "04C0FFEE000001"
@@ -30,15 +36,19 @@ def add_emulate(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     kinds = parser.add_subparsers(dest="card", required=True)
     desfire = kinds.add_parser("desfire", help="DESFire purse card")
     desfire.add_argument("--uid", default=DEFAULT_DESFIRE_UID, help="7-byte UID in hex")
-    desfire.add_argument("--balance", type=int, help="personalise as a purse with this balance")
+    desfire.add_argument(
+        "--balance",
+        type=int,
+        help="personalise as a purse with this balance, with the card keys of the agent's "
+        "keystore (CARDKEYS_*, READER_AGENT_CARD_*), as `reader-agent` issuing would",
+    )
     desfire.add_argument("--state", type=Path, help="JSON file the card lives in across restarts")
     desfire.add_argument("--ev1", action="store_true", help="behave as an EV1 (no EV2First)")
     desfire.add_argument(
-        "--master-key",
-        default="00" * 16,
-        help="hex AES master key that --balance diversifies per card (AN10922); demo default",
+        "--aes-blank",
+        action="store_true",
+        help="blank with an AES zero PICC master key (default: factory DES zero key)",
     )
-    desfire.add_argument("--system-id", default="cardsvc", help="AN10922 system identifier")
     ntag = kinds.add_parser("ntag", help="NTAG / UID member card")
     ntag.add_argument("--uid", default=DEFAULT_NTAG_UID, help="7-byte UID in hex")
     ntag.add_argument("--url", help="NDEF URI record to carry (member link)")
@@ -61,17 +71,19 @@ def _uid(text: str) -> bytes:
     return uid
 
 
-class DemoKeys:
-    """AN10922 keys from one master key; the key number is the last System ID byte."""
+def keystore_card_keys() -> KeystoreCardKeys:
+    """The agent's own key provider: same keystore, labels, version and SystemID."""
+    from keys.settings import KeysSettings, open_keystore
+    from reader_agent.agent.card_keys import KeystoreCardKeys
+    from reader_agent.agent.settings import AgentSettings
 
-    def __init__(self, master_key: bytes, system_id: bytes) -> None:
-        self._master = master_key
-        self._system_id = system_id
-
-    def __call__(self, uid: bytes, aid: bytes, key_no: int) -> bytes:
-        from keys.diversify import an10922_aes128
-
-        return an10922_aes128(self._master, uid, aid, self._system_id + bytes([key_no]))
+    keys = KeysSettings()
+    stored = keys.passphrase if keys.keystore == "file" else keys.pin
+    if stored is None:
+        raise SystemExit("--balance needs CARDKEYS_PASSPHRASE (or CARDKEYS_PIN) for the keystore")
+    agent = AgentSettings()
+    store = open_keystore(keys, stored.get_secret_value())
+    return KeystoreCardKeys(store, agent.key_scheme, agent.card_key_version)
 
 
 def _desfire_card(args: argparse.Namespace) -> EmulatedDesfire:
@@ -81,11 +93,14 @@ def _desfire_card(args: argparse.Namespace) -> EmulatedDesfire:
         state = load_state(state_file)
     else:
         hw_major = HW_MAJOR_EV1 if args.ev1 else HW_MAJOR_EV2
-        state = DesfireCardState(_uid(args.uid), hw_major=hw_major)
+        picc = KeySlot() if args.aes_blank else factory_picc_key()
+        state = DesfireCardState(_uid(args.uid), hw_major=hw_major, picc_key=picc)
     on_change = None if state_file is None else (lambda s: save_state(state_file, s))
     card = EmulatedDesfire(state, on_change=on_change)
     if args.balance is not None and not state.applications:
-        keys = DemoKeys(bytes.fromhex(args.master_key), args.system_id.encode())
+        if args.balance < 0:
+            raise SystemExit("--balance must not be negative")
+        keys = keystore_card_keys()
         layout = PurseLayout()
         personalise(DesfireClient(card.process), keys, layout)
         if args.balance > 0:

@@ -2,9 +2,12 @@
 
 It follows the real command set closely enough for an independent DESFire client: ISO 7816-4
 wrapped and native framing, AES authentication (EV1 AA, EV2First 71), CMAC / EV2 secure
-messaging, value-file transactions and the usual status codes. Deliberate limits: AES keys
-only (a blank card's PICC master key is AES zero, where real blanks ship a DES zero key), value
-files only, no ISO file identifiers, no EV2NonFirst, no enciphered EV1 answers with data.
+messaging, value-file transactions, the discovery commands (GetApplicationIDs, GetKeyVersion,
+GetFileIDs, GetFileSettings, GetKeySettings) and the usual status codes. A blank card is in the
+factory state: DES all-zero PICC master key, answered with native authentication (0A) only until
+ChangeKey makes it AES. Deliberate limits: applications have AES keys only, value files only,
+no ISO file identifiers, no ISO (1A) authentication, no EV2NonFirst, no enciphered EV1 answers
+with data, no legacy (DES) MACed files.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ import threading
 from collections.abc import Callable
 
 from reader_agent.cards import crypto
-from reader_agent.cards.desfire_protocol import AES_KEY_FLAG, Cmd, CommMode, Status
+from reader_agent.cards.desfire_protocol import (
+    AES_KEY_FLAG,
+    FILE_TYPE_VALUE,
+    MAX_FRAME_DATA,
+    Cmd,
+    CommMode,
+    Status,
+)
 from reader_agent.emulate.card import CardTorn, TearPlan, uid_response
 from reader_agent.emulate.desfire_card_sm import (
     CardSession,
@@ -25,6 +35,11 @@ from reader_agent.emulate.desfire_card_sm import (
     start_handshake,
 )
 from reader_agent.emulate.desfire_keys import change_key
+from reader_agent.emulate.desfire_legacy import (
+    PendingLegacyHandshake,
+    finish_legacy_handshake,
+    start_legacy_handshake,
+)
 from reader_agent.emulate.desfire_state import (
     HW_MAJOR_EV2,
     MAX_APPLICATIONS,
@@ -57,12 +72,16 @@ class EmulatedDesfire(ValueFileCommands):
         self._lock = threading.Lock()
         self._handlers: dict[int, Handler] = {
             Cmd.SELECT_APPLICATION: self.cmd_select_application,
+            Cmd.AUTHENTICATE_LEGACY: self.cmd_authenticate_legacy,
             Cmd.AUTHENTICATE_AES: lambda p: self.cmd_authenticate(p, ev2=False),
             Cmd.AUTHENTICATE_EV2_FIRST: lambda p: self.cmd_authenticate(p, ev2=True),
             Cmd.GET_VERSION: self.cmd_get_version,
             Cmd.GET_KEY_SETTINGS: self.cmd_get_key_settings,
             Cmd.CREATE_APPLICATION: self.cmd_create_application,
             Cmd.GET_FILE_IDS: self.cmd_get_file_ids,
+            Cmd.GET_APPLICATION_IDS: self.cmd_get_application_ids,
+            Cmd.GET_KEY_VERSION: self.cmd_get_key_version,
+            Cmd.GET_FILE_SETTINGS: self.cmd_get_file_settings,
             Cmd.CREATE_VALUE_FILE: self.cmd_create_value_file,
             Cmd.CHANGE_KEY: self.cmd_change_key,
             Cmd.GET_VALUE: self.cmd_get_value,
@@ -85,7 +104,7 @@ class EmulatedDesfire(ValueFileCommands):
     def _reset_volatile(self) -> None:
         self._aid = 0
         self._session: CardSession | None = None
-        self._handshake: PendingHandshake | None = None
+        self._handshake: PendingHandshake | PendingLegacyHandshake | None = None
         self._pending: dict[int, PendingValue] = {}
         self._out_frames: list[bytes] = []
 
@@ -144,7 +163,10 @@ class EmulatedDesfire(ValueFileCommands):
     def _continue(self, params: bytes) -> tuple[int, bytes]:
         if self._handshake is not None:
             pending, self._handshake = self._handshake, None
-            self._session, answer = finish_handshake(pending, params, self._random)
+            if isinstance(pending, PendingLegacyHandshake):
+                self._session, answer = finish_legacy_handshake(pending, params, self._random)
+            else:
+                self._session, answer = finish_handshake(pending, params, self._random)
             return Status.OK, answer
         if self._out_frames:
             frame = self._out_frames.pop(0)
@@ -154,6 +176,15 @@ class EmulatedDesfire(ValueFileCommands):
     # --- secure messaging helpers ------------------------------------------------------------
     def _management_mode(self) -> CommMode:
         return CommMode.MAC if isinstance(self._session, Ev2CardSession) else CommMode.PLAIN
+
+    def _request_mode(self, mode: CommMode) -> CommMode:
+        """How a command *without data* (GetValue, GetFileSettings..) travels in a file's mode.
+
+        EV1 MACs or enciphers only command data: such a command goes plain (its CMAC still
+        chains the IV) and only the answer is secured, so GetValue with a MAC appended is a
+        length error on a real EV1 card. EV2 MACs every command of a MACed or enciphered file.
+        """
+        return mode if isinstance(self._session, Ev2CardSession) else CommMode.PLAIN
 
     def _open(self, cmd: int, params: bytes, mode: CommMode, header_len: int) -> bytes:
         if self._session is None:
@@ -198,12 +229,32 @@ class EmulatedDesfire(ValueFileCommands):
             raise CardStatus(Status.ILLEGAL_COMMAND)
         if len(params) != (2 + params[1] if ev2 and len(params) >= 2 else 1):
             raise CardStatus(Status.LENGTH_ERROR)
-        key_no = params[0] & 0x0F if self._aid == 0 else params[0]
+        slot = self._key_slot(params[0])
+        if not slot.aes:
+            raise CardStatus(Status.AUTHENTICATION_ERROR)  # a DES key answers only 0A
+        key_no = params[0] & 0x0F
+        self._handshake, enc_rnd_b = start_handshake(ev2, key_no, slot.key, self._random)
+        return Status.ADDITIONAL_FRAME, enc_rnd_b
+
+    def cmd_authenticate_legacy(self, params: bytes) -> tuple[int, bytes]:
+        self._session = None
+        self._pending.clear()
+        if len(params) != 1:
+            raise CardStatus(Status.LENGTH_ERROR)
+        slot = self._key_slot(params[0])
+        if slot.aes:
+            raise CardStatus(Status.AUTHENTICATION_ERROR)  # AES keys answer only AA / 71
+        self._handshake, enc_rnd_b = start_legacy_handshake(
+            params[0] & 0x0F, slot.key, self._random
+        )
+        return Status.ADDITIONAL_FRAME, enc_rnd_b
+
+    def _key_slot(self, key_byte: int) -> KeySlot:
+        key_no = key_byte & 0x0F if self._aid == 0 else key_byte
         keys = self._keys()
         if key_no >= len(keys):
             raise CardStatus(Status.NO_SUCH_KEY)
-        self._handshake, enc_rnd_b = start_handshake(ev2, key_no, keys[key_no].key, self._random)
-        return Status.ADDITIONAL_FRAME, enc_rnd_b
+        return keys[key_no]
 
     def cmd_get_version(self, params: bytes) -> tuple[int, bytes]:
         mode = self._management_mode()
@@ -220,7 +271,62 @@ class EmulatedDesfire(ValueFileCommands):
         if self._open(Cmd.GET_KEY_SETTINGS, params, mode, 0):
             raise CardStatus(Status.LENGTH_ERROR)
         settings = self.state.picc_key_settings if self._aid == 0 else self._app().key_settings
-        return self._close(bytes([settings, AES_KEY_FLAG | len(self._keys())]), mode)
+        # Second byte: key type in bits 7-6 (00 DES/2K3DES, 80 AES), number of keys below
+        key_type = AES_KEY_FLAG if self._keys()[0].aes else 0x00
+        return self._close(bytes([settings, key_type | len(self._keys())]), mode)
+
+    def cmd_get_key_version(self, params: bytes) -> tuple[int, bytes]:
+        mode = self._management_mode()
+        plain = self._open(Cmd.GET_KEY_VERSION, params, mode, 1)
+        if len(plain) != 1:
+            raise CardStatus(Status.LENGTH_ERROR)
+        return self._close(bytes([self._key_slot(plain[0]).version]), mode)
+
+    def _may_list(self, settings: int) -> bool:
+        """Free directory listing (bit 1), or a session with the level's master key."""
+        return bool(settings & 0x02) or (self._session is not None and self._session.key_no == 0)
+
+    def cmd_get_application_ids(self, params: bytes) -> tuple[int, bytes]:
+        mode = self._management_mode()
+        if self._open(Cmd.GET_APPLICATION_IDS, params, mode, 0):
+            raise CardStatus(Status.LENGTH_ERROR)
+        if self._aid != 0:
+            raise CardStatus(Status.PERMISSION_DENIED)  # a PICC-level command
+        if not self._may_list(self.state.picc_key_settings):
+            raise CardStatus(Status.AUTHENTICATION_ERROR)
+        aids = b"".join(aid.to_bytes(3, "little") for aid in sorted(self.state.applications))
+        _, answer = self._close(aids, mode)
+        # More than 19 AIDs (+ MAC) do not fit one frame: AF, then the rest on request.
+        frames = [answer[i : i + MAX_FRAME_DATA] for i in range(0, len(answer), MAX_FRAME_DATA)]
+        if len(frames) <= 1:
+            return Status.OK, answer
+        self._out_frames = frames[1:]
+        return Status.ADDITIONAL_FRAME, frames[0]
+
+    def cmd_get_file_settings(self, params: bytes) -> tuple[int, bytes]:
+        mode = self._management_mode()
+        plain = self._open(Cmd.GET_FILE_SETTINGS, params, mode, 1)
+        if len(plain) != 1:
+            raise CardStatus(Status.LENGTH_ERROR)
+        app = self._app()
+        if not self._may_list(app.key_settings):
+            raise CardStatus(Status.AUTHENTICATION_ERROR)
+        file = app.files.get(plain[0])
+        if file is None:
+            raise CardStatus(Status.FILE_NOT_FOUND)
+
+        def le(value: int) -> bytes:
+            return value.to_bytes(4, "little", signed=True)
+
+        answer = (
+            bytes([FILE_TYPE_VALUE, file.comm_mode])
+            + file.access.to_bytes(2, "little")
+            + le(file.lower_limit)
+            + le(file.upper_limit)
+            + le(file.limited_credit_value)
+            + bytes([1 if file.limited_credit_enabled else 0])
+        )
+        return self._close(answer, mode)
 
     def _may_create(self, settings: int) -> bool:
         """Free create/delete (bit 2), or a session with the level's master key."""
@@ -249,7 +355,10 @@ class EmulatedDesfire(ValueFileCommands):
         mode = self._management_mode()
         if self._open(Cmd.GET_FILE_IDS, params, mode, 0):
             raise CardStatus(Status.LENGTH_ERROR)
-        return self._close(bytes(sorted(self._app().files)), mode)
+        app = self._app()
+        if not self._may_list(app.key_settings):
+            raise CardStatus(Status.AUTHENTICATION_ERROR)
+        return self._close(bytes(sorted(app.files)), mode)
 
     def cmd_create_value_file(self, params: bytes) -> tuple[int, bytes]:
         mode = self._management_mode()
@@ -280,7 +389,10 @@ class EmulatedDesfire(ValueFileCommands):
         plain = session.open_command(Cmd.CHANGE_KEY, params, CommMode.FULL, 1)
         key_no = plain[0] & 0x0F if self._aid == 0 else plain[0]
         settings = self.state.picc_key_settings if self._aid == 0 else self._app().key_settings
-        change_key(session, self._keys(), settings, key_no, plain)
+        keys = self._keys()
+        change_key(session, keys, settings, key_no, plain, at_picc=self._aid == 0)
+        if self._aid == 0:
+            self.state.picc_key = keys[0]  # _keys() lists the PICC key in a fresh list
         self._changed()
         if key_no == session.key_no:
             self._session = None  # the session key is gone: answer plain, no MAC

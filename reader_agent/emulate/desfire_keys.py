@@ -7,7 +7,11 @@ import hmac
 from reader_agent.cards import crypto
 from reader_agent.cards.desfire_protocol import Cmd, Status
 from reader_agent.emulate.desfire_card_sm import CardSession, CardStatus, Ev1CardSession
+from reader_agent.emulate.desfire_legacy import LegacyCardSession, decode_legacy_new_key
 from reader_agent.emulate.desfire_state import KeySlot
+
+KEY_TYPE_BITS = 0xC0  # ChangeKey's KeyNo byte on the PICC level: 00 DES/2K3DES, 40 3K3DES, 80 AES
+AES_TYPE = 0x80
 
 SAME_KEY = 0xE
 FROZEN = 0xF
@@ -61,10 +65,25 @@ def decode_new_key(
 
 
 def change_key(
-    session: CardSession, keys: list[KeySlot], settings: int, key_no: int, plain: bytes
+    session: CardSession,
+    keys: list[KeySlot],
+    settings: int,
+    key_no: int,
+    plain: bytes,
+    at_picc: bool,
 ) -> None:
+    """Only the PICC master key may change type (key-type bits of KeyNo); applications keep
+    the type they were created with (AES here). Turning a key into DES is not offered."""
     if key_no >= len(keys):
         raise CardStatus(Status.NO_SUCH_KEY)
     check_change_permission(session, settings, key_no)
-    new_key, version = decode_new_key(session, keys[key_no].key, plain[0], plain[1:])
-    keys[key_no] = KeySlot(new_key, version)
+    key_byte = plain[0]
+    if at_picc and key_byte & KEY_TYPE_BITS != AES_TYPE:
+        raise CardStatus(Status.PARAMETER_ERROR)
+    if isinstance(session, LegacyCardSession):
+        new_key, version = decode_legacy_new_key(
+            session, keys[key_no].key, key_byte, plain[1:], new_is_aes=True
+        )
+    else:
+        new_key, version = decode_new_key(session, keys[key_no].key, key_byte, plain[1:])
+    keys[key_no] = KeySlot(new_key, version, aes=True)

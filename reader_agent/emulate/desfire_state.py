@@ -25,6 +25,12 @@ MAX_FILES = 32
 class KeySlot:
     key: bytes = bytes(16)
     version: int = 0
+    aes: bool = True  # False: DES/2K3DES (16 bytes, K1 == K2 for DES), as on a factory PICC
+
+
+def factory_picc_key() -> KeySlot:
+    """What real DESFire EV1/EV2/EV3 ship with: a DES all-zero PICC master key, version 0."""
+    return KeySlot(bytes(16), 0, aes=False)
 
 
 @dataclass
@@ -53,7 +59,7 @@ class Application:
 class DesfireCardState:
     uid: bytes
     hw_major: int = HW_MAJOR_EV2
-    picc_key: KeySlot = field(default_factory=KeySlot)
+    picc_key: KeySlot = field(default_factory=factory_picc_key)
     picc_key_settings: int = DEFAULT_PICC_KEY_SETTINGS
     applications: dict[int, Application] = field(default_factory=dict)
 
@@ -88,14 +94,20 @@ class DesfireCardState:
 
 
 def _key_to_json(slot: KeySlot) -> dict[str, Any]:
-    return {"key": slot.key.hex(), "version": slot.version}
+    return {"key": slot.key.hex(), "version": slot.version, "type": "aes" if slot.aes else "des"}
 
 
 def _key_from_json(data: dict[str, Any]) -> KeySlot:
     key = bytes.fromhex(data["key"])
     if len(key) != 16:
-        raise ValueError("AES keys are 16 bytes")
-    return KeySlot(key, int(data["version"]))
+        raise ValueError("AES and 2K3DES keys are 16 bytes")
+    kind = data.get("type", "aes")  # files written before DES keys existed hold AES keys
+    if kind not in ("aes", "des"):
+        raise ValueError(f"unknown key type {kind!r}")
+    version = int(data["version"])
+    if not 0 <= version <= 0xFF:
+        raise ValueError("a key version is one byte")
+    return KeySlot(key, version, aes=kind == "aes")
 
 
 def _app_to_json(app: Application) -> dict[str, Any]:

@@ -42,6 +42,9 @@ class ValueFileCommands:
     def _management_mode(self) -> CommMode:
         raise NotImplementedError
 
+    def _request_mode(self, mode: CommMode) -> CommMode:
+        raise NotImplementedError
+
     def _value_file(self, params: bytes) -> tuple[int, ValueFile]:
         if not params:
             raise CardStatus(Status.LENGTH_ERROR)
@@ -80,7 +83,7 @@ class ValueFileCommands:
     def cmd_get_value(self, params: bytes) -> tuple[int, bytes]:
         _, file = self._value_file(params)
         mode = self._access_mode(file, ("read", "write", "read_write"))
-        if len(self._open(0x6C, params, mode, 1)) != 1:
+        if len(self._open(0x6C, params, self._request_mode(mode), 1)) != 1:
             raise CardStatus(Status.LENGTH_ERROR)
         return self._close(file.value.to_bytes(4, "little", signed=True), mode)
 

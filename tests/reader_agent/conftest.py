@@ -9,24 +9,24 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from keys.diversify import an10922_aes128
 from reader_agent.cards.desfire import DesfireClient
+from reader_agent.cards.key_scheme import KeyScheme, SoftwareCardKeys
 from reader_agent.cards.purse import Purse, PurseLayout, personalise
 from reader_agent.drivers.virtual import VirtualReader
 from reader_agent.emulate.desfire_card import EmulatedDesfire
 from reader_agent.emulate.desfire_state import HW_MAJOR_EV1, HW_MAJOR_EV2, DesfireCardState
 from reader_agent.emulate.vpcd import VpcdAddress, VpcdCardLink
 
-SYSTEM_ID = b"cardsvc-test"
-MASTER_KEYS = {0: bytes(range(16)), 1: bytes(range(16, 32)), 2: bytes(range(32, 48))}
+SCHEME = KeyScheme(system_id=b"cardsvc-test")
+MASTER_KEYS = {label: bytes(range(16 * n, 16 * n + 16)) for n, label in enumerate(SCHEME.labels)}
 UID = bytes.fromhex("04A1B2C3D4E580")
 
 
-class DiversifiedKeys:
-    """AN10922 per-card keys from one master key per key number (what a keystore would hold)."""
+class DiversifiedKeys(SoftwareCardKeys):
+    """The one key scheme (key_scheme.py) with test masters, as a keystore would hold them."""
 
-    def __call__(self, uid: bytes, aid: bytes, key_no: int) -> bytes:
-        return an10922_aes128(MASTER_KEYS[key_no], uid, aid, SYSTEM_ID)
+    def __init__(self) -> None:
+        super().__init__(MASTER_KEYS, SCHEME)
 
 
 def seeded_random(seed: int) -> Callable[[int], bytes]:

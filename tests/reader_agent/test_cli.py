@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from keys.file_keystore import FileKeystore
+from reader_agent.agent.card_keys import KeystoreCardKeys
+from reader_agent.agent.settings import AgentSettings
 from reader_agent.cards.desfire import DesfireClient
 from reader_agent.cards.purse import Purse, PurseLayout
 from reader_agent.cli import build_parser, main
 from reader_agent.drivers import pcsc
-from reader_agent.emulate.cli import DemoKeys
 
 from .conftest import VPCD_PORT, VPCD_READER, wait_until_reader_empty
 
@@ -60,16 +62,27 @@ def test_readers_lists_the_virtual_readers(
 
 
 @pytest.mark.pcscd
-def test_emulated_purse_process_survives_a_restart(pcscd_available: None, tmp_path: Path) -> None:
+def test_readme_emulated_purse_is_read_and_debited_by_the_agents_keys(
+    pcscd_available: None, tmp_path: Path
+) -> None:
+    """The README's `reader-agent emulate desfire --balance 50000 --state card.json --vpcd ..`:
+    a factory-fresh card personalised with the agent's keystore, read and debited through the
+    real pcscd with the agent's own key provider, surviving an emulator restart."""
+    settings = AgentSettings()
+    store = FileKeystore.create(tmp_path / "keys.json", "readme passphrase", scrypt_n=2**10)
+    for label in settings.card_key_labels:
+        store.generate_master_key(label)
+    env = dict(os.environ, CARDKEYS_KEYSTORE="file", CARDKEYS_FILE=str(tmp_path / "keys.json"),
+               CARDKEYS_PASSPHRASE="readme passphrase")  # fmt: skip
     state = tmp_path / "card.json"
     command = [
         sys.executable, "-m", "reader_agent.cli", "emulate", "desfire", "--balance", "50000",
         "--state", str(state), "--vpcd", f"127.0.0.1:{VPCD_PORT}",
     ]  # fmt: skip
-    keys = DemoKeys(bytes(16), b"cardsvc")
+    keys = KeystoreCardKeys(store, settings.key_scheme, settings.card_key_version)
     for expected in (50_000, 45_000):
         wait_until_reader_empty()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
         try:
             with pcsc.PcscReader(VPCD_READER) as reader:
                 reader.wait_for_card(15.0)
@@ -79,5 +92,6 @@ def test_emulated_purse_process_survives_a_restart(pcscd_available: None, tmp_pa
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 0
-    assert state.exists()
+    saved = state.read_text()
+    assert '"type": "aes"' in saved and '"type": "des"' not in saved  # PICC key made AES
     wait_until_reader_empty()

@@ -17,6 +17,8 @@ from reader_agent.emulate.desfire_card import EmulatedDesfire
 from reader_agent.emulate.desfire_state import (
     HW_MAJOR_EV1,
     DesfireCardState,
+    KeySlot,
+    factory_picc_key,
     load_state,
     save_state,
 )
@@ -26,8 +28,11 @@ from .conftest import UID, DiversifiedKeys, seeded_random
 h = bytes.fromhex
 
 
-def card(hw_major: int = 0x12) -> EmulatedDesfire:
-    return EmulatedDesfire(DesfireCardState(UID, hw_major=hw_major), random=seeded_random(1))
+def card(hw_major: int = 0x12, aes_picc: bool = False) -> EmulatedDesfire:
+    """A blank card: factory DES zero PICC master key, or an AES zero one on request."""
+    picc = KeySlot() if aes_picc else factory_picc_key()
+    state = DesfireCardState(UID, hw_major=hw_major, picc_key=picc)
+    return EmulatedDesfire(state, random=seeded_random(1))
 
 
 # (C-APDU, R-APDU) as exchanged with a blank EV2 card, no authentication
@@ -80,7 +85,7 @@ def test_ev1_card_refuses_ev2_first_and_reports_version_01() -> None:
 def test_ev1_card_answer_mac_is_a_standard_cmac_after_authentication() -> None:
     """Right after EV1 authentication the IV is zero: the card's MAC over `data || 00` of its
     first answer must equal a standard AES-CMAC under the session key (checked with OpenSSL)."""
-    emulated = card(HW_MAJOR_EV1)
+    emulated = card(HW_MAJOR_EV1, aes_picc=True)
     rnd_b = seeded_random(1)(16)  # the card's generator, replayed
     rnd_a = bytes(range(16))
     assert emulated.process(h("905A00000300000000")) == h("9100")
