@@ -42,8 +42,9 @@ APPLICATION = "cardkeys"
 ED25519_OID = "1.3.101.112"
 REQUIRED_MECHANISMS = (Mechanism.AES_KEY_GEN, Mechanism.AES_ECB, Mechanism.AES_CBC,
                        Mechanism.AES_CMAC, Mechanism.EC_EDWARDS_KEY_PAIR_GEN, Mechanism.EDDSA)
+# MODIFIABLE False: nobody with the PIN can later turn on DECRYPT or DERIVE on a master key.
 _LOCKED_DOWN = {Attribute.TOKEN: True, Attribute.PRIVATE: True, Attribute.SENSITIVE: True,
-                Attribute.EXTRACTABLE: False}
+                Attribute.EXTRACTABLE: False, Attribute.MODIFIABLE: False}
 _AES_USES = {Attribute.ENCRYPT: True, Attribute.SIGN: True, Attribute.DECRYPT: False,
              Attribute.VERIFY: False, Attribute.WRAP: False, Attribute.UNWRAP: False,
              Attribute.DERIVE: False}

@@ -55,6 +55,24 @@ def test_generated_master_key_cannot_be_exported(
         assert_not_exportable(session, key)
 
 
+@pytest.mark.parametrize("source", ["generated", "imported"])
+@pytest.mark.parametrize("attribute", [Attribute.DECRYPT, Attribute.DERIVE, Attribute.UNWRAP])
+def test_master_key_uses_cannot_be_widened(
+    hsm_store: Pkcs11Keystore, softhsm_token: SoftHsmToken, source: str, attribute: Attribute
+) -> None:
+    """Anyone with the PIN could otherwise turn on decrypt or derive on the card master key."""
+    if source == "generated":
+        record = hsm_store.generate_master_key("card-master")
+    else:
+        record = hsm_store.import_components("card-master", split_key(os.urandom(16), 2))
+    with attacker_session(softhsm_token) as session:
+        key = session.get_key(object_class=ObjectClass.SECRET_KEY, label=object_label(record))
+        assert key[Attribute.MODIFIABLE] is False
+        with pytest.raises(PKCS11Error):  # ActionProhibited on SoftHSM2
+            key[attribute] = True
+        assert key[attribute] is False
+
+
 def test_imported_master_key_cannot_be_exported(
     hsm_store: Pkcs11Keystore, softhsm_token: SoftHsmToken
 ) -> None:

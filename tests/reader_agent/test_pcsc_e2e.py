@@ -113,3 +113,37 @@ def test_tear_at_every_step_of_a_debit_through_pcscd(
         expected_counter += 1
         balance = purse.balance()
         assert (balance.value_after, balance.counter_after) == (expected_value, expected_counter)
+
+
+# Personalising a factory-fresh card: 0A + AF (factory DES key), C4 #1 (PICC key -> AES),
+# 71 + AF (new PICC key), CA, 71 + AF (application), CC x2, C4 #2 #3 (keys 1, 2), C4 #4 (key 0).
+PERSONALISATION_TEARS = [
+    TearPoint(0x0A), TearPoint(0xC4, 1), TearPoint(0xC4, 1, after=True), TearPoint(0xCA),
+    TearPoint(0xCA, after=True), TearPoint(0xCC, 1, after=True), TearPoint(0xCC, 2, after=True),
+    TearPoint(0xC4, 2, after=True), TearPoint(0xC4, 3, after=True), TearPoint(0xC4, 4),
+    TearPoint(0xC4, 4, after=True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tear", PERSONALISATION_TEARS, ids=lambda t: f"{t.ins:02X}-{t.occurrence}"
+                         f"-{'after' if t.after else 'before'}")  # fmt: skip
+def test_a_tear_in_personalisation_is_recovered_by_the_next_attempt(
+    vpcd_card: tuple[EmulatedDesfire, VpcdCardLink],
+    reader: pcsc.PcscReader,
+    card_keys: DiversifiedKeys,
+    layout: PurseLayout,
+    tear: TearPoint,
+) -> None:
+    emulated, _ = vpcd_card
+    assert not emulated.state.picc_key.aes  # factory state: DES zero PICC master key
+    emulated.tear.arm(tear)
+    reader.wait_for_card(CARD_WAIT)
+    with pytest.raises((CardRemovedError, TransmissionError)):
+        personalise(DesfireClient(reader.transmit), card_keys, layout)
+    assert emulated.tear.fired == [tear]
+    reader.wait_for_card(CARD_WAIT)  # no operator: the next tap simply personalises again
+    assert personalise(DesfireClient(reader.transmit), card_keys, layout) == UID
+    purse = Purse(DesfireClient(reader.transmit), card_keys, layout)
+    assert purse.credit(20_000).value_after == 20_000
+    assert emulated.state.picc_key.aes and emulated.state.picc_key.version == 1
+    assert emulated.state.picc_key.key == card_keys(UID, b"\x00\x00\x00", 0)
