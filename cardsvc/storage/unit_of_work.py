@@ -37,11 +37,6 @@ class UnitOfWork:
     def __init__(self, conn: Connection, programs: ProgramCache) -> None:
         self._conn, self._program_cache = conn, programs
 
-    @property
-    def engine_name(self) -> str:
-        """`sqlite` or `postgresql`: for the few rules that differ (row locks)."""
-        return self._conn.dialect.name
-
     @cached_property
     def ledger(self) -> LedgerRepository:
         return LedgerRepository(self._conn, self.programs)

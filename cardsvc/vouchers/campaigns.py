@@ -12,7 +12,7 @@ out more than was committed, whatever happens at the tills.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -114,18 +114,9 @@ def _problem(c: CampaignIn) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Campaign:
-    id: str
-    kind: CampaignKind
-    program_id: str
-    name: str
-    face_value: int
-    budget: int | None
-    committed: int
-    gates: tuple[str, ...]
-    spec: InstrumentSpec
-    validity_s: int | None
+@dataclass(frozen=True, slots=True)
+class Campaign(CampaignRow):
+    """A campaign as stored, with the rules printing and budgeting read from it."""
 
     @property
     def qr_kind(self) -> QrKind:
@@ -162,10 +153,8 @@ def get_campaign(uow: UnitOfWork, campaign_id: str, *, for_update: bool = False)
 
 
 def _campaign(row: CampaignRow) -> Campaign:
-    kind: CampaignKind = "gift" if row.kind == "gift" else (
-        "voucher" if row.kind == "voucher" else "eticket")  # fmt: skip
-    return Campaign(row.id, kind, row.program_id, row.name, row.face_value, row.budget,
-                    row.committed, row.gates, row.spec, row.validity_s)  # fmt: skip
+    assert row.kind in QR_KINDS, f"campaign {row.id} has an unknown kind {row.kind!r}"
+    return Campaign(**{f.name: getattr(row, f.name) for f in fields(row)})
 
 
 def list_campaigns(uow: UnitOfWork, limit: int = 500) -> list[Campaign]:
