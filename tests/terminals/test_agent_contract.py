@@ -13,6 +13,7 @@ import pytest
 from reader_agent import contract as c
 from terminals.counter.agent_client import AgentClient
 from terminals.counter.screens.sales import OPERATIONS, Operation, SaleForm, validate
+from terminals.counter.text import has
 from tests.reader_agent.contract_check import ContractWatch, check_answer, route_of
 
 from .fake_agent import FakeAgent, tap_result
@@ -85,3 +86,10 @@ def test_no_front_end_declares_an_agent_path_or_answer_model() -> None:
         models = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
                   and any(ast.unparse(b).endswith("BaseModel") for b in n.bases)]  # fmt: skip
         assert models == [], f"{module}: its own pydantic models {models}"
+
+
+def test_every_error_of_the_agent_has_a_message_for_staff() -> None:
+    # not_found only answers the results screen, which says result_not_found
+    shown = set(c.ErrorCode) - {c.ErrorCode.NOT_FOUND}
+    assert [code.value for code in shown if not has(code.value)] == []
+    assert has("result_not_found")
