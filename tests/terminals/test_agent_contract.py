@@ -6,6 +6,8 @@ an agent shape or path of its own."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,44 @@ def test_every_error_of_the_agent_has_a_message_for_staff() -> None:
     shown = set(c.ErrorCode) - {c.ErrorCode.NOT_FOUND}
     assert [code.value for code in shown if not has(code.value)] == []
     assert has("result_not_found")
+
+
+# Heavy stacks a front-end must not pull in by talking to the agent.
+NOT_FOR_FRONT_ENDS = ("fastapi", "starlette", "uvicorn", "smartcard", "nfc", "sqlalchemy", "keys")
+_IMPORT_CONTRACT = """
+import sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in sys.argv[1].split(","):
+            raise ImportError("refused: " + name)
+        return None
+
+sys.meta_path.insert(0, Refuse())
+import reader_agent.contract
+loaded = sorted(m for m in sys.modules if m.startswith(("reader_agent", "cardsvc")))
+print(",".join(loaded))
+"""
+
+
+def test_the_contract_imports_pydantic_and_cardsvc_protocol_only() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_CONTRACT, ",".join(NOT_FOR_FRONT_ENDS)],
+        capture_output=True, text=True, check=False, cwd=TERMINALS.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.strip().split(","))
+    agent = {m for m in loaded if m.startswith("reader_agent")}
+    assert agent == {"reader_agent", "reader_agent.contract"}
+    project = {m for m in loaded if m.startswith("cardsvc")}
+    assert all(m.startswith(("cardsvc.protocol", "cardsvc.core")) or m == "cardsvc"
+               for m in project), project  # fmt: skip
+
+
+def test_front_ends_reach_the_agent_through_the_contract_only() -> None:
+    for module in _modules():
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        reached = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        reached |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        agent = {m for m in reached if m.split(".")[0] == "reader_agent"}
+        assert agent <= {"reader_agent", "reader_agent.contract"}, f"{module}: {agent}"
