@@ -131,15 +131,21 @@ def _enter(ctx: Ctx, tx: Transaction, inst: Instrument, at: int) -> R:
     return R.OK
 
 
+def voucher_discount(purchase_amount: int, discount_bp: int, discount_cap: int) -> int:
+    """The most a discount voucher takes off a purchase: `discount_bp` basis points of it,
+    rounded down, at most `discount_cap` when there is a cap (0: none). Offline kiosks apply
+    the same function, so what they accept is what the ledger accepts."""
+    allowed = purchase_amount * discount_bp // 10_000
+    return min(allowed, discount_cap) if discount_cap else allowed
+
+
 def _redeem_discount(ctx: Ctx, tx: Transaction, inst: Instrument, at: int) -> R:
     """A discount voucher: the program pays the store the discount (promotion expense)."""
     bad = positive_amount(tx.amount)
     if bad:
         return bad
     spec = inst.spec
-    allowed = tx.purchase_amount * spec.discount_bp // 10_000
-    if spec.discount_cap:
-        allowed = min(allowed, spec.discount_cap)
+    allowed = voucher_discount(tx.purchase_amount, spec.discount_bp, spec.discount_cap)
     if tx.amount > allowed:
         return R.LIMIT_EXCEEDED
     _use(ctx, inst, at)

@@ -4,60 +4,66 @@ Every card operation waits for a tap (up to `timeout_s`), settles that card's to
 then acts, and answers with the result (`code`: ok, exists, a ledger refusal, an offline-limit
 refusal, card_removed ...). Reader problems are HTTP errors with a stable `error` code:
 no_card (408), reader_busy (409), reader_unavailable (503: pcscd down, no reader attached).
+Paths, requests, answers and error codes are reader_agent.contract's: this module only serves
+them, so the OpenAPI the agent publishes is the contract.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import ValidationError
 
-from cardsvc.protocol.limits import AMOUNT_MAX
-from cardsvc.protocol.messages import Id
+from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
 from reader_agent.agent.outbox import State
+from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
 from reader_agent.agent.sync import LedgerUnavailable
 from reader_agent.agent.wiring import AgentRuntime
 from reader_agent.cards.member import MemberCardError
 from reader_agent.drivers.errors import ReaderError, ReaderTimeoutError, ReaderUnavailableError
 
-Amount = Annotated[int, Field(ge=1, le=AMOUNT_MAX, strict=True, description="whole đồng")]
-Timeout = Annotated[float, Field(gt=0, le=300, description="seconds to wait for the tap")]
+F = TypeVar("F", bound=Callable[..., Any])
+A = TypeVar("A", bound=c.Answer)
 
 
-class TapRequest(BaseModel):
-    timeout_s: Timeout = 15.0
+class AnswerOutsideContract(RuntimeError):
+    """The agent built an answer its contract does not describe: a bug of the agent (HTTP 500),
+    never the caller's `invalid` (pydantic's ValidationError is a ValueError, which is)."""
 
 
-class RedeemRequest(TapRequest):
-    amount: Amount
-    request_id: Id | None = Field(None, description="the sale's id: a retry never charges twice")
+def _answer(model: type[A], data: Mapping[str, Any]) -> A:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise AnswerOutsideContract(f"{model.__name__}: {exc}") from exc
 
 
-class TopUpRequest(RedeemRequest):
-    funding: Literal["cash", "promotion"] = "cash"
+def _error(code: c.ErrorCode, detail: str) -> JSONResponse:
+    body = c.ErrorAnswer(error=code, detail=detail).model_dump(mode="json")
+    return JSONResponse(body, status_code=c.ERROR_STATUS[code])
 
 
-class RefundRequest(RedeemRequest):
-    ref: Id = Field(description="the redemption's transaction id")
-
-
-class IssueRequest(TapRequest):
-    program: Id
-    amount: Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)] = 0
-    funding: Literal["cash", "promotion"] = "cash"
-    request_id: Id | None = None
-
-
-class ShiftRequest(BaseModel):
-    staff: str = Field(min_length=1, max_length=64)
-
-
-def _error(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+def _serve(app: FastAPI, route: c.Route[Any]) -> Callable[[F], F]:
+    """Register the endpoint of a contract route: its path, method, answer model and errors."""
+    codes: dict[int, list[str]] = {}
+    for code in route.errors:
+        codes.setdefault(c.ERROR_STATUS[code], []).append(code.value)
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": c.ErrorAnswer, "description": "error: " + ", ".join(names)}
+        for status, names in codes.items()
+    }
+    if c.REQUEST_REFUSED_STATUS in responses:
+        responses[c.REQUEST_REFUSED_STATUS]["description"] += (
+            "; or FastAPI's HTTPValidationError (a body the request model refuses)"
+        )
+    return app.api_route(route.path, methods=[route.method], response_model=route.answer,
+                         response_model_exclude_unset=route.omits_unset,
+                         responses=responses)  # fmt: skip
 
 
 def create_api(runtime: AgentRuntime) -> FastAPI:
@@ -74,106 +80,112 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ReaderError)
     def reader_error(request: Request, exc: ReaderError) -> JSONResponse:
         if isinstance(exc, ReaderTimeoutError):
-            return _error(408, "no_card", "no card was presented in time")
+            return _error(c.ErrorCode.NO_CARD, "no card was presented in time")
         if isinstance(exc, ReaderUnavailableError):
-            return _error(503, "reader_unavailable", str(exc))
-        return _error(409, "card_error", f"{type(exc).__name__}: {exc}")
+            return _error(c.ErrorCode.READER_UNAVAILABLE, str(exc))
+        return _error(c.ErrorCode.CARD_ERROR, f"{type(exc).__name__}: {exc}")
 
     @app.exception_handler(StationBusy)
     def busy(request: Request, exc: StationBusy) -> JSONResponse:
-        return _error(409, "reader_busy", str(exc))
+        return _error(c.ErrorCode.READER_BUSY, str(exc))
 
     @app.exception_handler(MemberCardError)
     def unknown_card(request: Request, exc: MemberCardError) -> JSONResponse:
-        return _error(422, "unknown_card", f"this card is not one the agent knows: {exc}")
+        return _error(c.ErrorCode.UNKNOWN_CARD, f"this card is not one the agent knows: {exc}")
 
     @app.exception_handler(ValueError)
     def bad_value(request: Request, exc: ValueError) -> JSONResponse:
-        return _error(422, "invalid", str(exc))
+        return _error(c.ErrorCode.INVALID, str(exc))
 
 
 def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
     """Health, readers, the offline queue and sync, shifts."""
 
-    @app.get("/v1/health")
-    def health() -> dict[str, Any]:
-        return {"ok": True, "terminal": runtime.identity.terminal_id,
-                "ledger_reachable": runtime.syncer.reachable()}  # fmt: skip
+    @_serve(app, c.HEALTH)
+    def health() -> c.Health:
+        return c.Health(ok=True, terminal=runtime.identity.terminal_id,
+                        ledger_reachable=runtime.syncer.reachable())  # fmt: skip
 
-    @app.get("/v1/readers")
-    def readers() -> dict[str, Any]:
+    @_serve(app, c.READERS)
+    def readers() -> c.Readers:
         try:
-            found = [r.__dict__ for r in runtime.station.list_readers()]
+            found = [_answer(c.ReaderInfo, r.__dict__) for r in runtime.station.list_readers()]
         except ReaderUnavailableError as exc:
-            return {"readers": [], "using": None, "error": str(exc)}
-        return {"readers": found, "using": runtime.station.reader_name(),
-                "error": runtime.station.last_error or None}  # fmt: skip
+            return c.Readers(readers=[], using=None, error=str(exc))
+        return c.Readers(readers=found, using=runtime.station.reader_name(),
+                         error=runtime.station.last_error or None)  # fmt: skip
 
-    @app.get("/v1/queue")
-    def queue() -> dict[str, Any]:
+    @_serve(app, c.QUEUE)
+    def queue() -> c.QueueStatus:
         return queue_status(runtime)
 
-    @app.post("/v1/sync")
-    def sync_now() -> dict[str, Any]:
+    @_serve(app, c.SYNC)  # synced: no `detail` (c.SYNC omits unset fields, as it always has)
+    def sync_now() -> c.SyncAnswer:
         try:
             runtime.loop.round()
         except LedgerUnavailable as exc:
-            return {**queue_status(runtime), "synced": False, "detail": str(exc)}
-        return {**queue_status(runtime), "synced": True}
+            status = queue_status(runtime).model_dump()
+            return c.SyncAnswer(**status, synced=False, detail=str(exc))
+        return c.SyncAnswer(**queue_status(runtime).model_dump(), synced=True)
 
-    @app.post("/v1/shift")
-    def open_shift(body: ShiftRequest) -> dict[str, Any]:
-        return runtime.shifts.open(body.staff).__dict__
+    @_serve(app, c.OPEN_SHIFT)
+    def open_shift(body: c.ShiftRequest) -> c.Shift:
+        return _answer(c.Shift, runtime.shifts.open(body.staff).__dict__)
 
-    @app.get("/v1/shift")
-    def current_shift() -> dict[str, Any]:
+    @_serve(app, c.SHIFT)
+    def current_shift() -> c.CurrentShift:
         shift = runtime.shifts.ensure()
-        return {**shift.__dict__, "offline_spent": runtime.outbox.offline_spent(shift_id=shift.id)}
+        spent = runtime.outbox.offline_spent(shift_id=shift.id)
+        return _answer(c.CurrentShift, {**shift.__dict__, "offline_spent": spent})
+
+
+def _operation(result: TapResult) -> c.OperationResult:
+    return _answer(c.OperationResult, result.to_json())
 
 
 def _card_routes(app: FastAPI, agent: Agent) -> None:
     """Each waits for a tap, settles the card's torn operations, acts, answers the result."""
 
-    @app.post("/v1/tap")
-    def tap(body: TapRequest) -> dict[str, Any]:
-        return agent.tap(body.timeout_s).to_json()
+    @_serve(app, c.TAP)
+    def tap(body: c.TapRequest) -> c.CardAnswer:
+        return _answer(c.CardAnswer, agent.tap(body.timeout_s).to_json())
 
-    @app.post("/v1/redeem")
-    def redeem(body: RedeemRequest) -> dict[str, Any]:
-        return agent.redeem(body.amount, body.timeout_s, body.request_id).to_json()
+    @_serve(app, c.REDEEM)
+    def redeem(body: c.RedeemRequest) -> c.OperationResult:
+        return _operation(agent.redeem(body.amount, body.timeout_s, body.request_id))
 
-    @app.post("/v1/top-up")
-    def top_up(body: TopUpRequest) -> dict[str, Any]:
-        return agent.top_up(body.amount, body.timeout_s, body.funding, body.request_id).to_json()
+    @_serve(app, c.TOP_UP)
+    def top_up(body: c.TopUpRequest) -> c.OperationResult:
+        return _operation(agent.top_up(body.amount, body.timeout_s, body.funding,
+                                       body.request_id))  # fmt: skip
 
-    @app.post("/v1/refund")
-    def refund(body: RefundRequest) -> dict[str, Any]:
-        return agent.refund(body.ref, body.amount, body.timeout_s, body.request_id).to_json()
+    @_serve(app, c.REFUND)
+    def refund(body: c.RefundRequest) -> c.OperationResult:
+        return _operation(agent.refund(body.ref, body.amount, body.timeout_s, body.request_id))
 
-    @app.post("/v1/issue")
-    def issue(body: IssueRequest) -> dict[str, Any]:
-        result = agent.issue(body.program, body.amount, body.timeout_s, body.funding,
-                             body.request_id)  # fmt: skip
-        return result.to_json()
+    @_serve(app, c.ISSUE)
+    def issue(body: c.IssueRequest) -> c.OperationResult:
+        return _operation(agent.issue(body.program, body.amount, body.timeout_s, body.funding,
+                                      body.request_id))  # fmt: skip
 
-    @app.get("/v1/results/{tx_id}", response_model=None)
-    def result(tx_id: str) -> dict[str, Any] | JSONResponse:
+    @_serve(app, c.RESULT)
+    def result(tx_id: str) -> c.OperationResult | JSONResponse:
         found = agent.result(tx_id)
         if found is None:
-            return _error(404, "not_found", f"no transaction {tx_id} on this terminal")
-        return found.to_json()
+            return _error(c.ErrorCode.NOT_FOUND, f"no transaction {tx_id} on this terminal")
+        return _operation(found)
 
 
-def queue_status(runtime: AgentRuntime) -> dict[str, Any]:
+def queue_status(runtime: AgentRuntime) -> c.QueueStatus:
     outbox, status = runtime.outbox, runtime.syncer.status
-    return {
-        "ready": outbox.count(State.READY),
-        "on_card": outbox.count(State.CARD),
-        "unresolved": outbox.count(State.UNRESOLVED),
-        "oldest_unsent_at": outbox.oldest_unsent_at(),
-        "offline_unsynced": outbox.offline_spent(unsynced=True),
-        "ledger_reachable": runtime.syncer.reachable(),
-        "last_error": status.last_error or None,
-        "hotlist_size": runtime.hotlist.size(),
-        "hotlist_fetched_at": runtime.hotlist.fetched_at(),
-    }
+    return c.QueueStatus(
+        ready=outbox.count(State.READY),
+        on_card=outbox.count(State.CARD),
+        unresolved=outbox.count(State.UNRESOLVED),
+        oldest_unsent_at=outbox.oldest_unsent_at(),
+        offline_unsynced=outbox.offline_spent(unsynced=True),
+        ledger_reachable=runtime.syncer.reachable(),
+        last_error=status.last_error or None,
+        hotlist_size=runtime.hotlist.size(),
+        hotlist_fetched_at=runtime.hotlist.fetched_at(),
+    )

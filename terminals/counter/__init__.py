@@ -12,6 +12,6 @@ ledger). Where things are:
   card_view.py       a tap's answer -> the card screen's rows
   status.py          the status bar (agent, ledger, reader, queue, shift)
   once.py            a sale id runs at most once at a time; a finished sale answers from memory
-  text.py            messages in Vietnamese (default) and English, đồng amounts
+  text.py            the counter's messages (vi default, en) and amounts as staff type them
   pages.py           templates, language choice, the response every page gets
 """

@@ -1,6 +1,7 @@
 """The reader agent's local API, as the counter uses it (httpx, loopback).
 
-Answers are parsed into small models here, so the screens never touch raw JSON; every failure
+Paths and answer models are reader_agent.contract's, the ones the agent serves. Answers are
+parsed into them here, so the screens never touch raw JSON; every failure
 to get an answer is an AgentError with a stable `code`: the agent's own error codes (no_card,
 reader_busy, reader_unavailable, card_error, unknown_card, invalid, not_found) or the
 counter's (agent_unreachable, agent_timeout, agent_error).
@@ -8,18 +9,12 @@ counter's (agent_unreachable, agent_timeout, agent_error).
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-Op = Literal["issue", "top_up", "redeem", "refund"]
-AGENT_PATHS: dict[str, str] = {
-    "issue": "/v1/issue",
-    "top_up": "/v1/top-up",
-    "redeem": "/v1/redeem",
-    "refund": "/v1/refund",
-}
+from reader_agent import contract as c
 
 
 class AgentError(Exception):
@@ -28,76 +23,7 @@ class AgentError(Exception):
         self.code, self.detail, self.status = code, detail, status
 
 
-class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Health(_Answer):
-    ok: bool = False
-    terminal: str = ""
-    ledger_reachable: bool = False
-
-
-class ReaderInfo(_Answer):
-    name: str
-    driver: str = ""
-    card_present: bool | None = None
-
-
-class Readers(_Answer):
-    readers: list[ReaderInfo] = Field(default_factory=list)
-    using: str | None = None
-    error: str | None = None
-
-
-class Queue(_Answer):
-    ready: int = 0
-    on_card: int = 0
-    unresolved: int = 0
-    offline_unsynced: int = 0
-    ledger_reachable: bool = False
-    last_error: str | None = None
-
-
-class Shift(_Answer):
-    id: int
-    staff: str
-    opened_at: int
-    offline_spent: int = 0
-
-
-class CardAnswer(_Answer):
-    """A tap: the card and, when the ledger answered, its view of the instrument."""
-
-    kind: str  # purse, blank, online
-    uid: str
-    instrument: str
-    card_value: int | None = None
-    card_counter: int | None = None
-    ledger: dict[str, Any] | None = None
-    agree: bool | None = None
-    recovered: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class OperationAnswer(_Answer):
-    """What a value operation did (the agent's TapResult)."""
-
-    code: str
-    op: str
-    mode: str = "local"
-    instrument: str | None = None
-    uid: str | None = None
-    amount: int = 0
-    tx_id: str | None = None
-    card_value: int | None = None
-    card_counter: int | None = None
-    ledger_balance: int | None = None
-    compensated: bool = False
-    detail: str = ""
-    ok: bool = False
-
-
-A = TypeVar("A", bound=_Answer)
+A = TypeVar("A", bound=c.Answer)
 
 
 def _error_of(response: httpx.Response) -> AgentError:
@@ -107,11 +33,14 @@ def _error_of(response: httpx.Response) -> AgentError:
         body = None
     status = response.status_code
     if isinstance(body, dict) and isinstance(body.get("error"), str):
+        # an ErrorAnswer; its code is kept even when this counter does not know it (newer agent)
         return AgentError(body["error"], str(body.get("detail") or ""), status)
-    if status == 422 and isinstance(body, dict) and isinstance(body.get("detail"), list):
+    if status == c.REQUEST_REFUSED_STATUS and isinstance(body, dict) and isinstance(
+        body.get("detail"), list
+    ):  # fmt: skip
         # FastAPI's request validation: the counter sent something the agent refuses
         problems = "; ".join(str(p.get("msg", p)) for p in body["detail"] if isinstance(p, dict))
-        return AgentError("invalid", problems, status)
+        return AgentError(c.ErrorCode.INVALID.value, problems, status)
     return AgentError("agent_error", f"HTTP {status}", status)
 
 
@@ -143,41 +72,43 @@ class AgentClient:
     @staticmethod
     def _parse(model: type[A], data: Any) -> A:
         try:
-            return model.model_validate(data)
+            # tolerant of fields a newer agent adds; the contract forbids them to the agent
+            return model.model_validate(data, extra="ignore")
         except ValidationError as exc:
             problems = f"unexpected answer: {exc.error_count()} problems"
             raise AgentError("agent_error", problems) from exc
 
-    def _get(self, model: type[A], path: str) -> A:
-        return self._parse(model, self._call("GET", path, None, self._status_timeout))
+    def _ask(self, route: c.Route[A], body: dict[str, Any] | None = None,
+             timeout: httpx.Timeout | None = None, **params: str) -> A:  # fmt: skip
+        path, timeout = route.url(**params), timeout or self._status_timeout
+        return self._parse(route.answer, self._call(route.method, path, body, timeout))
 
     # --- status ------------------------------------------------------------------------------
-    def health(self) -> Health:
-        return self._get(Health, "/v1/health")
+    def health(self) -> c.Health:
+        return self._ask(c.HEALTH)
 
-    def readers(self) -> Readers:
-        return self._get(Readers, "/v1/readers")
+    def readers(self) -> c.Readers:
+        return self._ask(c.READERS)
 
-    def queue(self) -> Queue:
-        return self._get(Queue, "/v1/queue")
+    def queue(self) -> c.QueueStatus:
+        return self._ask(c.QUEUE)
 
-    def shift(self) -> Shift:
-        return self._get(Shift, "/v1/shift")
+    def shift(self) -> c.CurrentShift:
+        return self._ask(c.SHIFT)
 
-    def open_shift(self, staff: str) -> Shift:
-        opened = self._call("POST", "/v1/shift", {"staff": staff}, self._status_timeout)
-        return self._parse(Shift, opened)
+    def open_shift(self, staff: str) -> c.Shift:
+        return self._ask(c.OPEN_SHIFT, {"staff": staff})
 
     # --- the card ----------------------------------------------------------------------------
-    def tap(self) -> CardAnswer:
-        seen = self._call("POST", "/v1/tap", {"timeout_s": self.tap_timeout_s}, self._op_timeout)
-        return self._parse(CardAnswer, seen)
+    def tap(self) -> c.CardAnswer:
+        body = {"timeout_s": self.tap_timeout_s}
+        return self._ask(c.TAP, body, self._op_timeout)
 
-    def operate(self, op: Op, fields: dict[str, Any]) -> OperationAnswer:
-        """issue / top_up / redeem / refund; `fields`: amount, request_id, program, ref."""
+    def operate(self, op: c.Op, fields: dict[str, Any]) -> c.OperationResult:
+        """issue / top_up / redeem / refund; `fields`: amount, request_id, program, ref (the
+        agent checks them against the operation's request model)."""
         body = {"timeout_s": self.tap_timeout_s, **fields}
-        done = self._call("POST", AGENT_PATHS[op], body, self._op_timeout)
-        return self._parse(OperationAnswer, done)
+        return self._ask(c.OPERATIONS[op], body, self._op_timeout)
 
-    def result(self, tx_id: str) -> OperationAnswer:
-        return self._get(OperationAnswer, f"/v1/results/{tx_id}")
+    def result(self, tx_id: str) -> c.OperationResult:
+        return self._ask(c.RESULT, tx_id=tx_id)

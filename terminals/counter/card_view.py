@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from terminals.counter.agent_client import CardAnswer
+from reader_agent.contract import CardAnswer
 from terminals.counter.text import dong, grouped, t, when
 
 _STATUS_KEYS = {"active": "status_active", "blocked": "status_blocked", "expired": "status_expired"}

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-from terminals.counter.agent_client import OperationAnswer
+from reader_agent.contract import OperationResult
 
 
 class SaleIdReused(Exception):
@@ -27,12 +27,12 @@ class SaleIdReused(Exception):
 class _Slot:
     content: Hashable
     lock: threading.Lock = field(default_factory=threading.Lock)
-    answer: OperationAnswer | None = None
+    answer: OperationResult | None = None
 
 
 @dataclass(frozen=True)
 class Once:
-    answer: OperationAnswer
+    answer: OperationResult
     repeated: bool  # answered from memory: this submission did nothing
 
 
@@ -60,7 +60,7 @@ class SaleMemory:
             if not self._slots[sale_id].lock.locked():
                 del self._slots[sale_id]
 
-    def run(self, sale_id: str, content: Hashable, action: Callable[[], OperationAnswer]) -> Once:
+    def run(self, sale_id: str, content: Hashable, action: Callable[[], OperationResult]) -> Once:
         """Run `action` for this sale id unless it already succeeded; a second submission of
         a running sale waits for it (the agent call is bounded by its timeout)."""
         slot = self._slot(sale_id, content)

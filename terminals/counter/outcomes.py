@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from terminals.counter.agent_client import AgentError, OperationAnswer
+from reader_agent.contract import OperationResult
+from terminals.counter.agent_client import AgentError
 from terminals.counter.text import dong, grouped, has, t
 
 
@@ -57,13 +58,13 @@ def describe(lang: str, code: str, mode: str = "local") -> str:
     return t(lang, key) if key else t(lang, "r_refused", code=code)
 
 
-def _tone(answer: OperationAnswer) -> Tone:
+def _tone(answer: OperationResult) -> Tone:
     if answer.ok:
         return Tone.OK if answer.mode in ("online", "local") else Tone.WARN
     return Tone.WARN if answer.code == "pending" else Tone.ERROR
 
 
-def from_answer(lang: str, answer: OperationAnswer, *, repeated: bool = False) -> Outcome:
+def from_answer(lang: str, answer: OperationResult, *, repeated: bool = False) -> Outcome:
     outcome = Outcome(
         _tone(answer), describe(lang, answer.code, answer.mode), code=answer.code,
         tx_id=answer.tx_id, detail=answer.detail, retry=answer.code in RETRYABLE,

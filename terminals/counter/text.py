@@ -1,63 +1,32 @@
-"""What the counter says, in Vietnamese (the default) and English, and how it writes and reads
-amounts: đồng with '.' thousands separators (1.250.000 ₫), whole numbers only.
-
-The same approach as the customer page (cardsvc.web.text), with the counter's own catalogue:
-the till is a separate program that only knows the reader agent's API.
+"""What the counter says, in Vietnamese (the default) and English: its own catalogue
+(messages.json), and how staff type amounts (parse_amount). Writing amounts and times and the
+language choice are cardsvc.protocol.text's, shared with the customer pages: the till is a
+separate program that only knows the reader agent's API and cardsvc.protocol.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from cardsvc.protocol.limits import AMOUNT_MAX
-
-LANGS = ("vi", "en")
-DEFAULT_LANG = "vi"
-
-# Every message in both languages: {"key": {"vi": ..., "en": ...}}.
-MESSAGES: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).parent / "messages.json").read_text(encoding="utf-8")
+from cardsvc.protocol.text import (
+    DEFAULT_LANG,
+    LANGS,
+    Catalogue,
+    dong,
+    grouped,
+    pick_lang,
+    when,
 )
-assert all(set(m) == set(LANGS) for m in MESSAGES.values()), "every message in every language"
 
+__all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "AmountError", "dong", "grouped", "has",
+           "parse_amount", "pick_lang", "t", "when"]  # fmt: skip
 
-def pick_lang(query: str | None, cookie: str | None, default: str = DEFAULT_LANG) -> str:
-    for candidate in (query, cookie):
-        if candidate in LANGS:
-            return str(candidate)
-    return default
-
-
-def has(key: str) -> bool:
-    return key in MESSAGES
-
-
-def t(lang: str, key: str, **values: object) -> str:
-    text = MESSAGES.get(key, {}).get(lang) or MESSAGES.get(key, {}).get(DEFAULT_LANG) or key
-    return text.format(**values) if values else text
-
-
-def grouped(number: int) -> str:
-    """1250000 -> '1.250.000' (integers only)."""
-    if type(number) is not int:
-        raise TypeError("amounts are integers")
-    sign = "-" if number < 0 else ""
-    return f"{sign}{abs(number):,}".replace(",", ".")
-
-
-def dong(amount: int) -> str:
-    """1250000 -> '1.250.000 ₫' (đồng have no minor unit)."""
-    return grouped(amount) + " ₫"
-
-
-def when(epoch: int | None, utc_offset_h: int) -> str:
-    if epoch is None:
-        return "-"
-    zone = timezone(timedelta(hours=utc_offset_h))
-    return datetime.fromtimestamp(epoch, zone).strftime("%d/%m/%Y %H:%M")
+CATALOGUE = Catalogue.load(Path(__file__).parent / "messages.json")
+MESSAGES = CATALOGUE.messages
+t = CATALOGUE.t
+has = CATALOGUE.has
 
 
 class AmountError(ValueError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cardsvc.core.ops import voucher_discount
 from cardsvc.protocol.qr import QrClaims, QrKind
 from terminals.offline import Decision, OfflineDevice
 
@@ -13,10 +14,10 @@ _VOUCHERS = {QrKind.VOUCHER}
 
 
 def voucher_amount(c: QrClaims, purchase_amount: int) -> int:
-    """What the voucher takes off a purchase (the ledger applies the same rules)."""
+    """What the voucher takes off a purchase: a discount voucher by the ledger's own rule; a
+    fixed voucher its value, at most the purchase (the ledger forfeits what is left)."""
     if c.discount_bp:
-        allowed = purchase_amount * c.discount_bp // 10_000
-        return min(allowed, c.discount_cap) if c.discount_cap else allowed
+        return voucher_discount(purchase_amount, c.discount_bp, c.discount_cap)
     return min(c.value, purchase_amount)
 
 

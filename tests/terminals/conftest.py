@@ -1,6 +1,7 @@
 """End-to-end fixtures: the real ledger (uvicorn, SQLite), the real reader agent (its local API
 served by uvicorn, its sync loop and card watcher running) over the in-process virtual reader
-with an emulated blank DESFire card, and the counter app, each on a free loopback port."""
+with an emulated blank DESFire card, and the counter app, each on a free loopback port. Every
+answer the counter receives from the agent is checked against reader_agent.contract."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from keys.file_keystore import FileKeystore
 from reader_agent.agent.api import create_api
@@ -26,6 +28,7 @@ from tests.reader_agent.agent.conftest import (
     make_keystore,
 )
 from tests.reader_agent.agent.conftest import chain as chain  # the shared ledger fixture
+from tests.reader_agent.contract_check import ContractWatch
 from tests.support import serving
 
 TERMINAL = "S1-QUAY1"
@@ -40,9 +43,17 @@ class Till:
     reader: VirtualReader
     agent_url: str
     counter_url: str
+    watch: ContractWatch  # checks every agent answer the counters of this till receive
 
     def counter_settings(self, **changes: object) -> CounterSettings:
         return counter_settings(self.agent_url, **changes)
+
+    def agent_http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.agent_url, event_hooks=self.watch.hooks())
+
+    def counter_app(self, **changes: object) -> FastAPI:
+        """Another counter over this till's agent (a restarted one, other settings)."""
+        return create_app(self.counter_settings(**changes), self.agent_http())
 
 
 def counter_settings(agent_url: str, **changes: object) -> CounterSettings:
@@ -70,11 +81,13 @@ def till(chain: Chain, tmp_path: Path) -> Iterator[Till]:
                             readers=(lambda: reader, lambda: [reader.info()]))  # fmt: skip
     runtime.loop.round()  # the hotlist before the first sale, as the agent fetches it at start
     runtime.start()
+    watch = ContractWatch()
     try:
-        with (
-            serving(create_api(runtime)) as agent_url,
-            serving(create_app(counter_settings(agent_url))) as counter_url,
-        ):
-            yield Till(runtime, reader, agent_url, counter_url)
+        with serving(create_api(runtime)) as agent_url:
+            till = Till(runtime, reader, agent_url, "", watch)
+            with serving(create_app(counter_settings(agent_url), till.agent_http())) as url:
+                till.counter_url = url
+                yield till
     finally:
         runtime.stop()
+    watch.assert_clean()

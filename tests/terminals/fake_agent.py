@@ -1,6 +1,7 @@
 """An in-process fake of the reader agent's local API (httpx.MockTransport) for unit tests:
 status endpoints with settable answers, value operations answered by a rule per path, and a
-record of every call the counter made."""
+record of every call the counter made. Its answers are built from reader_agent.contract's
+models, so the fake cannot drift from what the real agent answers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+from reader_agent import contract as c
 
 Rule = Callable[[dict[str, Any]], httpx.Response]
 
@@ -22,7 +25,11 @@ def tap_result(code: str = "ok", op: str = "redeem", **fields: Any) -> dict[str,
     }  # fmt: skip
     result.update(fields)
     result["ok"] = result["code"] in ("ok", "exists")
-    return result
+    return c.OperationResult.model_validate(result).model_dump(mode="json")
+
+
+def answer_of(model: c.Answer) -> dict[str, Any]:
+    return model.model_dump(mode="json")
 
 
 def error(status: int, code: str, detail: str = "") -> Rule:
@@ -31,15 +38,11 @@ def error(status: int, code: str, detail: str = "") -> Rule:
 
 class FakeAgent:
     def __init__(self) -> None:
-        self.health: dict[str, Any] = {"ok": True, "terminal": "S1-POS1", "ledger_reachable": True}
-        self.readers: dict[str, Any] = {
-            "readers": [{"name": "ACS ACR122U 00 00", "driver": "pcsc", "card_present": False}],
-            "using": None, "error": None,
-        }  # fmt: skip
-        self.queue: dict[str, Any] = {"ready": 0, "on_card": 0, "unresolved": 0,
-                                      "offline_unsynced": 0, "ledger_reachable": True}  # fmt: skip
-        self.shift: dict[str, Any] = {"id": 1, "staff": "agent", "opened_at": 1_764_000_000,
-                                      "offline_spent": 0}  # fmt: skip
+        self.health = answer_of(c.Health(ok=True, terminal="S1-POS1", ledger_reachable=True))
+        reader = c.ReaderInfo(name="ACS ACR122U 00 00", driver="pcsc", card_present=False)
+        self.readers = answer_of(c.Readers(readers=[reader], using=None, error=None))
+        self.queue = answer_of(c.QueueStatus(ledger_reachable=True))
+        self.shift = answer_of(c.CurrentShift(id=1, staff="agent", opened_at=1_764_000_000))
         self.card: dict[str, Any] = {}
         self.rules: dict[str, Rule] = {}
         self.results: dict[str, dict[str, Any]] = {}
@@ -51,8 +54,7 @@ class FakeAgent:
 
     def answer(self, path: str, **fields: Any) -> None:
         """Answer the value operation at `path` with a TapResult built from the request."""
-        op = {"/v1/issue": "issue", "/v1/top-up": "top_up", "/v1/redeem": "redeem",
-              "/v1/refund": "refund"}[path]  # fmt: skip
+        op = next(op for op, route in c.OPERATIONS.items() if route.path == path)
 
         def rule(body: dict[str, Any]) -> httpx.Response:
             made = {"op": op, "amount": body.get("amount", 0), **fields}
@@ -78,10 +80,9 @@ class FakeAgent:
             return httpx.Response(200, json=found)
         if request.method == "POST" and path == "/v1/shift":
             assert body is not None
-            self.shift = {"id": self.shift["id"] + 1, "staff": body["staff"],
-                          "opened_at": 1_764_003_600, "offline_spent": 0}  # fmt: skip
-            return httpx.Response(200, json={k: v for k, v in self.shift.items()
-                                             if k != "offline_spent"})  # fmt: skip
+            opened = c.Shift(id=self.shift["id"] + 1, staff=body["staff"], opened_at=1_764_003_600)
+            self.shift = answer_of(c.CurrentShift(**opened.model_dump()))
+            return httpx.Response(200, json=answer_of(opened))
         fixed = {"/v1/health": self.health, "/v1/readers": self.readers, "/v1/queue": self.queue,
                  "/v1/shift": self.shift, "/v1/tap": self.card}  # fmt: skip
         if path in fixed:

@@ -10,7 +10,6 @@ import httpx
 from fastapi.testclient import TestClient
 
 from reader_agent.emulate.ntag_card import EmulatedNtag
-from terminals.counter.app import create_app
 from tests.reader_agent.agent.conftest import INSTRUMENT, Chain
 
 from .conftest import Till
@@ -73,7 +72,7 @@ def test_a_sale_resubmitted_after_a_counter_restart_charges_once(till: Till, cha
         form = counter.get("/redeem")
         data = {"request_id": sale_id(form.text), "amount": "50.000"}
         first = counter.post("/redeem", data=data).text
-    with TestClient(create_app(till.counter_settings())) as restarted:
+    with TestClient(till.counter_app()) as restarted:
         again = restarted.post("/redeem", data=data).text
     tx_ids = {re.search(r"Mã giao dịch ([0-9a-f]{32})", text_of(p)).group(1)  # type: ignore[union-attr]
               for p in (first, again)}  # fmt: skip
@@ -84,7 +83,7 @@ def test_a_sale_resubmitted_after_a_counter_restart_charges_once(till: Till, cha
 
 def test_no_card_in_time_is_a_message(till: Till, chain: Chain) -> None:
     till.reader.remove()
-    with TestClient(create_app(till.counter_settings(tap_timeout_s=0.3))) as counter:
+    with TestClient(till.counter_app(tap_timeout_s=0.3)) as counter:
         tapped = text_of(counter.post("/tap").text)
         assert "Không thấy thẻ: khách chưa chạm thẻ trong thời gian chờ." in tapped
         sale = post_sale(counter, "redeem", "1.000")
@@ -104,8 +103,7 @@ def member_card_till(till: Till, chain: Chain) -> None:
 
 def test_member_card_shows_points(till: Till, chain: Chain) -> None:
     member_card_till(till, chain)
-    settings = till.counter_settings(programs={"MEMBER": "Thẻ thành viên"})
-    with TestClient(create_app(settings)) as counter:
+    with TestClient(till.counter_app(programs={"MEMBER": "Thẻ thành viên"})) as counter:
         sold = post_sale(counter, "sell", "1.250", program="MEMBER")
         assert code_of(sold) == "ok"
         card = text_of(counter.post("/tap").text)
@@ -123,11 +121,11 @@ def test_online_only_sale_resubmitted_after_a_counter_restart_charges_once(
     till: Till, chain: Chain
 ) -> None:
     member_card_till(till, chain)
-    settings = till.counter_settings(programs={"MEMBER": "Thẻ thành viên"})
+    programs = {"MEMBER": "Thẻ thành viên"}
     data = {"request_id": "sale-restart-1", "amount": "250"}
-    with TestClient(create_app(settings)) as counter:
+    with TestClient(till.counter_app(programs=programs)) as counter:
         post_sale(counter, "sell", "1.250", program="MEMBER")
         counter.post("/redeem", data=data)
-    with TestClient(create_app(settings)) as restarted:
+    with TestClient(till.counter_app(programs=programs)) as restarted:
         restarted.post("/redeem", data=data)
     assert chain.balance(NTAG_INSTRUMENT) == 1_000

@@ -6,21 +6,21 @@ import threading
 
 import pytest
 
-from terminals.counter.agent_client import OperationAnswer
+from reader_agent.contract import OperationResult
 from terminals.counter.once import Once, SaleIdReused, SaleMemory
 
 from .fake_agent import tap_result
 
 
-def answer(code: str = "ok") -> OperationAnswer:
-    return OperationAnswer.model_validate(tap_result(code))
+def answer(code: str = "ok") -> OperationResult:
+    return OperationResult.model_validate(tap_result(code))
 
 
 def test_a_racing_duplicate_waits_and_gets_the_first_result() -> None:
     memory, calls = SaleMemory(100), []
     entered, release = threading.Event(), threading.Event()
 
-    def charge() -> OperationAnswer:
+    def charge() -> OperationResult:
         calls.append(1)
         entered.set()
         assert release.wait(10)
@@ -45,7 +45,7 @@ def test_a_racing_duplicate_waits_and_gets_the_first_result() -> None:
 def test_only_successes_are_remembered() -> None:
     memory, calls = SaleMemory(100), []
 
-    def attempt(code: str) -> OperationAnswer:
+    def attempt(code: str) -> OperationResult:
         calls.append(code)
         return answer(code)
 
@@ -58,7 +58,7 @@ def test_only_successes_are_remembered() -> None:
 def test_an_error_leaves_the_sale_open() -> None:
     memory = SaleMemory(100)
 
-    def broken() -> OperationAnswer:
+    def broken() -> OperationResult:
         raise RuntimeError("agent gone")
 
     with pytest.raises(RuntimeError):

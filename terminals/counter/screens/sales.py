@@ -15,7 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 
-from terminals.counter.agent_client import AgentError, Op
+from reader_agent.contract import Op
+from terminals.counter.agent_client import AgentError
 from terminals.counter.once import SaleIdReused
 from terminals.counter.outcomes import Outcome, from_answer, from_error
 from terminals.counter.pages import Counter, CounterDep, LangDep, render, same_origin

@@ -28,6 +28,7 @@ from reader_agent.emulate.card import TearPoint
 from reader_agent.emulate.desfire_card import EmulatedDesfire
 from reader_agent.emulate.desfire_state import DesfireCardState, load_state, save_state
 from reader_agent.emulate.vpcd import VpcdAddress, VpcdCardLink
+from tests.reader_agent.contract_check import ContractWatch
 
 from .conftest import INSTRUMENT, PASSPHRASE, UID, Chain, free_port
 
@@ -85,8 +86,13 @@ def pcsc_runtime(
 
 
 @pytest.fixture
-def api(pcsc_runtime: AgentRuntime) -> TestClient:
-    return TestClient(create_api(pcsc_runtime))
+def api(pcsc_runtime: AgentRuntime) -> Iterator[TestClient]:
+    """The local API; every answer is checked against reader_agent.contract."""
+    watch = ContractWatch()
+    client = TestClient(create_api(pcsc_runtime))
+    client.event_hooks = watch.hooks()
+    yield client
+    watch.assert_clean()
 
 
 def call(api: TestClient, path: str, body: dict[str, object]) -> dict[str, object]:

@@ -1,0 +1,238 @@
+"""The reader agent's local API as one typed contract: every path, every request, every answer,
+every error code with its HTTP status. The agent serves it (reader_agent.agent.api) and the
+terminal front-ends call it (terminals.counter.agent_client); neither declares a shape itself.
+
+Importable without fastapi, httpx or pyscard: pydantic and cardsvc.protocol only, so a front-end
+never pulls the agent's reader stack in.
+
+Answers: the agent always sends every field (its OpenAPI marks them all required, and the tests
+check every answer round-trips through its model). The defaults below are for readers of
+answers: a front-end parsing with `extra="ignore"` keeps working beside a newer agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cardsvc.protocol.limits import AMOUNT_MAX
+from cardsvc.protocol.messages import Id
+
+# --- requests ---------------------------------------------------------------------------------
+Amount = Annotated[int, Field(ge=1, le=AMOUNT_MAX, strict=True, description="whole đồng")]
+Timeout = Annotated[float, Field(gt=0, le=300, description="seconds to wait for the tap")]
+Funding = Literal["cash", "promotion"]
+Op = Literal["issue", "top_up", "redeem", "refund"]
+
+
+class TapRequest(BaseModel):
+    timeout_s: Timeout = 15.0
+
+
+class RedeemRequest(TapRequest):
+    amount: Amount
+    request_id: Id | None = Field(None, description="the sale's id: a retry never charges twice")
+
+
+class TopUpRequest(RedeemRequest):
+    funding: Funding = "cash"
+
+
+class RefundRequest(RedeemRequest):
+    ref: Id = Field(description="the redemption's transaction id")
+
+
+class IssueRequest(TapRequest):
+    program: Id
+    amount: Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)] = 0
+    funding: Funding = "cash"
+    request_id: Id | None = None
+
+
+class ShiftRequest(BaseModel):
+    staff: str = Field(min_length=1, max_length=64)
+
+
+# --- answers ----------------------------------------------------------------------------------
+class Answer(BaseModel):
+    """An answer of the agent. `extra="forbid"`: the agent cannot answer a field this module
+    does not describe (FastAPI validates each answer against its model)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
+    )
+
+
+class Health(Answer):
+    ok: bool = False
+    terminal: str = ""
+    ledger_reachable: bool = False
+
+
+class ReaderInfo(Answer):
+    name: str
+    driver: str = ""  # pcsc, nfc, virtual
+    card_present: bool | None = None  # None: the driver cannot tell without connecting
+
+
+class Readers(Answer):
+    readers: list[ReaderInfo] = Field(default_factory=list)
+    using: str | None = None  # the reader the agent holds open
+    error: str | None = None  # why no reader can be used (pcscd down ...)
+
+
+class QueueStatus(Answer):
+    """The offline queue (outbox) and the ledger connection."""
+
+    ready: int = 0  # waiting to be sent
+    on_card: int = 0  # written to a card whose outcome is not settled yet
+    unresolved: int = 0  # torn operations the card state does not explain
+    oldest_unsent_at: int | None = None
+    offline_unsynced: int = 0  # đồng spent offline, not yet synced
+    ledger_reachable: bool = False
+    last_error: str | None = None
+    hotlist_size: int = 0
+    hotlist_fetched_at: int | None = None
+
+
+def _detail_optional(schema: dict[str, Any]) -> None:
+    schema["required"] = [name for name in schema.get("required", []) if name != "detail"]
+
+
+class SyncAnswer(QueueStatus):
+    model_config = ConfigDict(json_schema_extra=_detail_optional)
+
+    synced: bool = False
+    detail: str | None = Field(None, description="why not synced; absent when synced")
+
+
+class Shift(Answer):
+    id: int
+    staff: str
+    opened_at: int
+
+
+class CurrentShift(Shift):
+    offline_spent: int = 0  # đồng decided offline in this shift (capped per shift)
+
+
+class RecoveredEntry(Answer):
+    """A torn operation of the tapped card, settled before the tap was answered."""
+
+    tx_id: str
+    op: str = ""
+    amount: int = 0
+    state: str = ""  # the outbox state it settled into (ready, cancelled ...)
+    code: str | None = None
+
+
+class CardAnswer(Answer):
+    """A tap: the card and, when the ledger answered, its view of the instrument."""
+
+    kind: Literal["purse", "blank", "online"]  # blank: DESFire without the purse; online: UID
+    uid: str
+    instrument: str
+    card_value: int | None = None
+    card_counter: int | None = None
+    # The ledger's instrument view as it sent it, or its refusal {"error", "detail"}; None when
+    # the ledger was not reached. Passed through: the ledger's API owns that shape.
+    ledger: dict[str, Any] | None = None
+    agree: bool | None = None  # the purse holds what the ledger says (None: either unknown)
+    recovered: list[RecoveredEntry] = Field(default_factory=list)
+
+
+class OperationResult(Answer):
+    """What a value operation did. `code`: ok, exists, the agent's own (card_removed, offline
+    limits ...) or the ledger's refusal passed through unchanged."""
+
+    code: str
+    op: str  # issue, top_up, redeem, refund (void: a compensation the agent made)
+    mode: Literal["online", "offline", "queued", "local"] = "local"
+    instrument: str | None = None
+    uid: str | None = None
+    amount: int = 0
+    tx_id: str | None = None
+    card_value: int | None = None
+    card_counter: int | None = None
+    ledger_balance: int | None = None
+    compensated: bool = False  # the ledger refused after the card changed: the card was reset
+    detail: str = ""
+    ok: bool = False
+
+
+# --- errors -----------------------------------------------------------------------------------
+class ErrorCode(StrEnum):
+    """Why the agent answered no answer at all (a business refusal is an OperationResult)."""
+
+    NO_CARD = "no_card"
+    READER_BUSY = "reader_busy"
+    CARD_ERROR = "card_error"
+    READER_UNAVAILABLE = "reader_unavailable"
+    UNKNOWN_CARD = "unknown_card"
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+
+
+ERROR_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.NO_CARD: 408,  # no card was presented in time
+    ErrorCode.READER_BUSY: 409,  # another request holds the reader
+    ErrorCode.CARD_ERROR: 409,  # the card answered wrongly
+    ErrorCode.READER_UNAVAILABLE: 503,  # pcscd down, no reader attached
+    ErrorCode.UNKNOWN_CARD: 422,
+    ErrorCode.INVALID: 422,  # a value the agent refuses (also FastAPI's own request check)
+    ErrorCode.NOT_FOUND: 404,
+}
+# A request the agent's models refuse is answered by FastAPI itself: 422 with
+# {"detail": [{"loc": [...], "msg": ..., "type": ...}, ...]}, not an ErrorAnswer.
+REQUEST_REFUSED_STATUS = 422
+
+
+class ErrorAnswer(Answer):
+    error: ErrorCode
+    detail: str = ""
+
+
+# --- paths ------------------------------------------------------------------------------------
+AnswerT = TypeVar("AnswerT", bound=Answer)
+
+
+@dataclass(frozen=True)
+class Route(Generic[AnswerT]):
+    """One endpoint: a caller gets `answer` back (its type follows the route: Route[Health])."""
+
+    method: Literal["GET", "POST"]
+    path: str
+    answer: type[AnswerT]
+    request: type[BaseModel] | None = None
+    errors: tuple[ErrorCode, ...] = ()  # the ErrorAnswers it may give besides 422
+    omits_unset: bool = False  # the answer leaves out optional fields it has no value for
+
+    def url(self, **params: str) -> str:
+        """The path with its parameters filled in (`/v1/results/{tx_id}`)."""
+        return self.path.format(**params)
+
+
+# A tap-driven operation may meet any reader or card problem.
+_TAP_ERRORS = (ErrorCode.NO_CARD, ErrorCode.READER_BUSY, ErrorCode.CARD_ERROR,
+               ErrorCode.READER_UNAVAILABLE, ErrorCode.UNKNOWN_CARD, ErrorCode.INVALID)  # fmt: skip
+
+HEALTH = Route("GET", "/v1/health", Health)
+READERS = Route("GET", "/v1/readers", Readers)
+QUEUE = Route("GET", "/v1/queue", QueueStatus)
+SYNC = Route("POST", "/v1/sync", SyncAnswer, omits_unset=True)
+OPEN_SHIFT = Route("POST", "/v1/shift", Shift, ShiftRequest, (ErrorCode.INVALID,))
+SHIFT = Route("GET", "/v1/shift", CurrentShift)
+TAP = Route("POST", "/v1/tap", CardAnswer, TapRequest, _TAP_ERRORS)
+ISSUE = Route("POST", "/v1/issue", OperationResult, IssueRequest, _TAP_ERRORS)
+TOP_UP = Route("POST", "/v1/top-up", OperationResult, TopUpRequest, _TAP_ERRORS)
+REDEEM = Route("POST", "/v1/redeem", OperationResult, RedeemRequest, _TAP_ERRORS)
+REFUND = Route("POST", "/v1/refund", OperationResult, RefundRequest, _TAP_ERRORS)
+RESULT = Route("GET", "/v1/results/{tx_id}", OperationResult, None, (ErrorCode.NOT_FOUND,))
+
+ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIFT, TAP, ISSUE,
+                             TOP_UP, REDEEM, REFUND, RESULT)  # fmt: skip
+OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
+                               "refund": REFUND}  # fmt: skip

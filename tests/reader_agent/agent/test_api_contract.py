@@ -1,0 +1,136 @@
+"""The agent's local API is reader_agent.contract: it serves exactly the contract's routes with
+the contract's models (so its OpenAPI is typed), every answer it gives round-trips through the
+contract's models, and an answer the contract does not describe is refused, not sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from reader_agent import contract as c
+from reader_agent.agent.api import AnswerOutsideContract, create_api
+from reader_agent.agent.results import TapResult
+from reader_agent.agent.wiring import AgentRuntime
+from reader_agent.drivers.virtual import VirtualReader
+from tests.reader_agent.contract_check import ContractWatch, check_answer
+
+from .conftest import Chain
+
+WAIT = 2.0
+
+
+def routes_only() -> FastAPI:
+    """The agent's app for looking at its routes: no endpoint is called."""
+    return create_api(SimpleNamespace(agent=None))  # type: ignore[arg-type]
+
+
+def served(app: FastAPI) -> dict[tuple[str, str], APIRoute]:
+    return {(method, r.path): r for r in app.routes if isinstance(r, APIRoute)
+            for method in r.methods}  # fmt: skip
+
+
+def test_the_agent_serves_exactly_the_contract_routes() -> None:
+    routes = served(routes_only())
+    assert set(routes) == {(route.method, route.path) for route in c.ROUTES}
+    for route in c.ROUTES:
+        endpoint = routes[(route.method, route.path)]
+        assert endpoint.response_model is route.answer, route.path
+        bodies = [p.field_info.annotation for p in endpoint.dependant.body_params]
+        assert bodies == ([route.request] if route.request else []), route.path
+
+
+def test_the_openapi_names_every_answer_and_error() -> None:
+    spec = routes_only().openapi()
+    for route in c.ROUTES:
+        responses = spec["paths"][route.path][route.method.lower()]["responses"]
+        ok = responses["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{route.answer.__name__}"}, route.path
+        for code in route.errors:
+            error = responses[str(c.ERROR_STATUS[code])]["content"]["application/json"]
+            assert error["schema"] == {"$ref": "#/components/schemas/ErrorAnswer"}
+            assert code.value in responses[str(c.ERROR_STATUS[code])]["description"]
+    health = spec["components"]["schemas"]["Health"]
+    assert health["additionalProperties"] is False
+    assert set(health["required"]) == set(c.Health.model_fields)
+
+
+@pytest.fixture
+def api(runtime: AgentRuntime) -> Iterator[tuple[TestClient, ContractWatch]]:
+    watch = ContractWatch()
+    client = TestClient(create_api(runtime))
+    client.event_hooks = watch.hooks()
+    yield client, watch
+
+
+def post(client: TestClient, path: str, body: dict[str, Any], status: int = 200) -> Any:
+    response = client.post(path, json=body)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_every_answer_of_every_route_is_the_contracts(
+    api: tuple[TestClient, ContractWatch], virtual_reader: VirtualReader, chain: Chain
+) -> None:
+    client, watch = api
+    assert client.get(c.HEALTH.path).json()["ok"] is True
+    client.get(c.READERS.path)
+    assert post(client, c.OPEN_SHIFT.path, {"staff": "Lan"})["staff"] == "Lan"
+    assert client.get(c.SHIFT.path).json()["offline_spent"] == 0
+    assert post(client, c.TAP.path, {"timeout_s": WAIT})["kind"] == "blank"
+    issued = post(client, c.ISSUE.path, {"timeout_s": WAIT, "program": "PREPAID",
+                                         "amount": 200_000})  # fmt: skip
+    assert issued["code"] == "ok"
+    post(client, c.TOP_UP.path, {"timeout_s": WAIT, "amount": 50_000, "funding": "cash"})
+    sale = post(client, c.REDEEM.path, {"timeout_s": WAIT, "amount": 30_000, "request_id": "s-1"})
+    post(client, c.REFUND.path, {"timeout_s": WAIT, "amount": 10_000, "ref": sale["tx_id"]})
+    view = post(client, c.TAP.path, {"timeout_s": WAIT})
+    assert (view["kind"], view["agree"]) == ("purse", True)
+    assert client.get(c.RESULT.url(tx_id=sale["tx_id"])).json()["code"] == "ok"
+    assert client.get(c.RESULT.url(tx_id="tx-none")).status_code == 404
+    assert client.get(c.QUEUE.path).json()["ready"] == 0
+    assert post(client, c.SYNC.path, {})["synced"] is True
+    post(client, c.REDEEM.path, {"amount": 1.5}, status=422)  # FastAPI's own refusal
+    virtual_reader.remove()
+    assert post(client, c.TAP.path, {"timeout_s": 0.2}, status=408)["error"] == "no_card"
+    chain.server.stop()
+    assert post(client, c.SYNC.path, {})["synced"] in (True, False)
+    assert watch.seen == {f"{route.method} {route.path}" for route in c.ROUTES}
+    watch.assert_clean()
+
+
+def test_an_answer_the_contract_does_not_describe_is_refused(
+    api: tuple[TestClient, ContractWatch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _ = api
+    described = TapResult.to_json
+    monkeypatch.setattr(TapResult, "to_json", lambda self: {**described(self), "surprise": 1})
+    with pytest.raises(AnswerOutsideContract, match="surprise"):
+        client.post(c.REDEEM.path, json={"timeout_s": WAIT, "amount": 1_000})
+
+
+GOOD = c.Health(ok=True, terminal="T", ledger_reachable=True).model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body"),
+    [("GET", "/v1/health", 200, {**GOOD, "surprise": 1}),  # a field not described
+     ("GET", "/v1/health", 200, {"ok": True, "terminal": "T"}),  # a field left out
+     ("GET", "/v1/health", 200, {**GOOD, "ok": "true"}),  # a value coerced
+     ("GET", "/v1/nowhere", 200, GOOD),  # not a route
+     ("POST", "/v1/tap", 404, {"error": "no_card", "detail": ""}),  # the wrong status
+     ("GET", "/v1/health", 408, {"error": "no_card", "detail": ""}),  # an undeclared error
+     ("POST", "/v1/tap", 408, {"error": "no_such_code", "detail": ""})],
+)  # fmt: skip
+def test_the_check_fails_on_what_the_contract_does_not_say(
+    method: str, path: str, status: int, body: Any
+) -> None:
+    with pytest.raises((AssertionError, ValidationError)):
+        check_answer(method, path, status, body)
+    check_answer("GET", "/v1/health", 200, GOOD)  # and passes what it does
