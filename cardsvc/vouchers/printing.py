@@ -18,6 +18,7 @@ import qrcode
 import qrcode.image.svg
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
+from cardsvc.protocol.text import dong
 from cardsvc.vouchers.codes import display
 from cardsvc.vouchers.generate import Generated, IssuedCode
 
@@ -116,4 +117,4 @@ def write_sheets(
 
 
 def _value_text(value: int) -> str:
-    return f" · {value:,} ₫".replace(",", ".") if value else ""
+    return f" · {dong(value)}" if value else ""
