@@ -6,9 +6,16 @@ otherwise (a developer running one file by hand) the tests that need it are skip
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+PCSCD_LOCK_WAIT_S = 200  # below the per-test timeout, so a long wait fails with its reason
 
 
 def need_server(what: str, available: bool) -> None:
@@ -29,10 +36,29 @@ def pg_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def pcscd_available() -> None:
-    """The real pcscd with the vpcd virtual reader driver."""
+@pytest.fixture
+def pcscd_available() -> Iterator[None]:
+    """The real pcscd with the vpcd virtual reader driver, held by this test alone.
+
+    A machine has one pcscd and one vpcd slot: two test runs side by side (two checkouts) would
+    insert cards into each other's reader, so each test that uses it holds a machine-wide lock.
+    """
     need_server("pcscd", os.environ.get("CARDSVC_PCSCD") == "1")
+    lock_path = Path(tempfile.gettempdir()) / "cardsvc-pcscd.lock"
+    with lock_path.open("a") as lock:
+        deadline = time.monotonic() + PCSCD_LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another test run held pcscd for {PCSCD_LOCK_WAIT_S} s")
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
