@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from pydantic import ValidationError
+
 from cardsvc.commands import COMMAND_MODULES
+from cardsvc.storage.faults import DatabaseUnavailable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,14 +27,39 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a clear one-line error instead of a traceback for operators
+    except BrokenPipeError:  # `cardsvc ... | head`: the reader left; not an error to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail
+        return 141
+    except Exception as exc:  # a clear error in words instead of a traceback for operators
         if getattr(args, "debug", False):
             raise
-        print(f"cardsvc: error: {exc}", file=sys.stderr)
+        print(f"cardsvc: error: {explain(exc)}", file=sys.stderr)
         return 1
     return code
+
+
+def explain(exc: BaseException) -> str:
+    """A sentence for an operator: settings and option errors without pydantic's dump."""
+    if isinstance(exc, ValidationError):
+        return invalid_fields(exc)
+    if isinstance(exc, DatabaseUnavailable):
+        return f"{exc.detail} (check CARDSVC_DATABASE_URL and that the database server runs)"
+    return str(exc)
+
+
+def invalid_fields(exc: ValidationError) -> str:
+    """"port: must be ... (you gave 'abc')" per bad field: no URLs, no type names."""
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(x) for x in err.get("loc", ())) or exc.title
+        given = err.get("input")
+        shown = f" (you gave {given!r})" if isinstance(given, str | int | float) else ""
+        parts.append(f"{where}: {err.get('msg', 'invalid').rstrip('.')}{shown}")
+    return "; ".join(parts)
 
 
 if __name__ == "__main__":

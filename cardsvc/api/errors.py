@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.services import errors
@@ -24,6 +25,11 @@ _STATUS: dict[type[errors.ServiceError], int] = {
 }
 
 
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+               429: "too_many_requests"}  # fmt: skip
+
+
 def _error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
@@ -36,7 +42,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SignatureRejected)
     async def _signature(request: Request, exc: SignatureRejected) -> JSONResponse:
         request.app.state.ledger.metrics.rejected.labels(exc.code).inc()
-        return _error(401, exc.code, exc.detail)
+        response = _error(401, exc.code, exc.detail)
+        if exc.skew_s is not None:  # the terminal learns how far off its clock is
+            response.headers["Clock-Skew"] = str(exc.skew_s)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Unknown paths, wrong methods, oversized bodies: the same shape as every other error.
+        if exc.status_code == 400:  # a body that is not JSON: malformed, like any bad field
+            return _error(422, "malformed_request", f"the body is not valid JSON ({exc.detail})")
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        response = _error(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, WriteUow
-from cardsvc.core import AMOUNT_MAX, BALANCE_MAX, InstrumentKind, InstrumentSpec, Unit
+from cardsvc.api.deps import LedgerDep, ReadUow, WriteUow, allow
+from cardsvc.core import InstrumentKind, InstrumentSpec, Unit
+from cardsvc.core.bounds import (
+    AMOUNT,
+    BASIS_POINTS,
+    DURATION,
+    EPOCH,
+    MAX_BALANCE,
+    POSITIVE_DURATION,
+    USES,
+)
+from cardsvc.protocol.bounds import within
+from cardsvc.protocol.messages import Id as WireId
 from cardsvc.services import programs, terminals
-from cardsvc.services.people import Role, create_person
+from cardsvc.services.people import Person, Role, create_person
 
 router = APIRouter(tags=["administration"])
+
+Admin = Annotated[Person, allow(Role.ADMIN)]
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
@@ -59,20 +72,20 @@ class ProgramIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: InstrumentKind
     unit: Unit
-    max_balance: int = Field(10_000_000, gt=0, le=BALANCE_MAX, strict=True)
+    max_balance: Annotated[int, within(MAX_BALANCE)] = 10_000_000
     reloadable: bool = False
     partial: bool = True
-    uses: int | None = Field(None, ge=1)
-    discount_bp: int = Field(0, ge=0, le=10_000)
-    discount_cap: int = Field(0, ge=0, le=AMOUNT_MAX)
-    min_spend: int = Field(0, ge=0, le=AMOUNT_MAX)
-    passback_s: int = Field(0, ge=0)
-    valid_from: int | None = Field(None, ge=0)
-    valid_until: int | None = Field(None, ge=0)
-    validity_s: int | None = Field(
-        None, gt=0, description="instruments expire this long after issue"
+    uses: Annotated[int, within(USES)] | None = None
+    discount_bp: Annotated[int, within(BASIS_POINTS)] = 0
+    discount_cap: Annotated[int, within(AMOUNT)] = 0
+    min_spend: Annotated[int, within(AMOUNT)] = 0
+    passback_s: Annotated[int, within(DURATION)] = 0
+    valid_from: Annotated[int, within(EPOCH)] | None = None
+    valid_until: Annotated[int, within(EPOCH)] | None = None
+    validity_s: Annotated[int, within(POSITIVE_DURATION)] | None = Field(
+        None, description="instruments expire this long after issue"
     )
-    accepted_stores: list[str] = []
+    accepted_stores: list[WireId] = Field([], max_length=1000)
 
     def spec(self) -> InstrumentSpec:
         return InstrumentSpec(
@@ -94,20 +107,16 @@ class ProgramIn(BaseModel):
 
 
 @router.post("/v1/stores", status_code=201)
-def create_store(
-    body: StoreIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
-) -> dict[str, str]:
-    person.require(Role.ADMIN)
+def create_store(body: StoreIn, person: Admin, ledger: LedgerDep, uow: WriteUow) -> dict[str, str]:
     terminals.create_store(uow, body.id, body.name, ledger.clock())
     return {"id": body.id}
 
 
 @router.post("/v1/terminals", status_code=201)
 def create_terminal(
-    body: TerminalIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
+    body: TerminalIn, person: Admin, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, Any]:
     """Create a terminal; the answer holds its one-time enrollment code (shown once)."""
-    person.require(Role.ADMIN)
     ttl = ledger.settings.enrollment_code_ttl_s
     code = terminals.create_terminal(uow, body.id, body.store_id, body.name, ledger.clock(), ttl)
     return {"id": body.id, "enrollment_code": code, "expires_at": ledger.clock() + ttl}
@@ -117,12 +126,11 @@ def create_terminal(
 def terminal_status(
     terminal_id: str,
     action: Literal["disable", "enable"],
-    person: PersonDep,
+    person: Admin,
     ledger: LedgerDep,
     uow: WriteUow,
 ) -> dict[str, str]:
     """Disable a lost or retired terminal (its keys stop verifying at once), or re-enable it."""
-    person.require(Role.ADMIN)
     status = "disabled" if action == "disable" else "active"
     terminals.set_terminal_status(uow, terminal_id, status)
     ledger.keys.forget()
@@ -130,10 +138,7 @@ def terminal_status(
 
 
 @router.post("/v1/keys/{key_id}/revoke")
-def revoke_key(
-    key_id: str, person: PersonDep, ledger: LedgerDep, uow: WriteUow
-) -> dict[str, str]:
-    person.require(Role.ADMIN)
+def revoke_key(key_id: str, person: Admin, ledger: LedgerDep, uow: WriteUow) -> dict[str, str]:
     terminals.revoke_key(uow, key_id, ledger.clock())
     ledger.keys.forget(key_id)
     return {"key_id": key_id, "status": "revoked"}
@@ -141,15 +146,16 @@ def revoke_key(
 
 @router.post("/v1/programs", status_code=201)
 def create_program(
-    body: ProgramIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
+    body: ProgramIn, person: Admin, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, Any]:
-    person.require(Role.ADMIN)
     programs.create_program(uow, body.id, body.name, body.spec(), body.validity_s, ledger.clock())
     return {"id": body.id}
 
 
 @router.get("/v1/programs")
-def list_programs(person: PersonDep, uow: ReadUow) -> list[dict[str, Any]]:
+def list_programs(
+    person: Annotated[Person, allow(Role.ADMIN, Role.FINANCE, Role.STAFF)], uow: ReadUow
+) -> list[dict[str, Any]]:
     return [
         {
             "id": p.id,
@@ -179,9 +185,8 @@ def _terms_view(spec: InstrumentSpec) -> dict[str, Any]:
 
 @router.post("/v1/people", status_code=201)
 def create_people(
-    body: PersonIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
+    body: PersonIn, person: Admin, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, str]:
     """Create a person; the answer holds their API token (shown once)."""
-    person.require(Role.ADMIN)
     token = create_person(uow, body.id, body.name, body.role, body.store_id, ledger.clock())
     return {"id": body.id, "token": token}

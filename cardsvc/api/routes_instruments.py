@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow
+from cardsvc.api.deps import LedgerDep, ReadUow, Scope, allow, instrument_store
+from cardsvc.api.params import query_int
 from cardsvc.api.views import (
     ERRORS,
     CardAlerts,
@@ -16,22 +17,28 @@ from cardsvc.api.views import (
     InstrumentView,
     Liability,
 )
+from cardsvc.core import ResultCode
+from cardsvc.core.bounds import EPOCH, PAGE
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.services import queries
 from cardsvc.services.clearing import clearing
+from cardsvc.services.errors import NotFound
 from cardsvc.services.ingest import Actor, Submission
-from cardsvc.services.instructions import staff_instruction
-from cardsvc.services.people import Role
+from cardsvc.services.instructions import StaffOp, staff_instruction
+from cardsvc.services.people import Person, Role
+from cardsvc.wiring import Ledger
 
 router = APIRouter(tags=["instruments"])
 
 HQ_STORE = "hq"  # the store recorded for actions taken by people without a store
 
 
+AnyPerson = Annotated[Person, allow(Role.ADMIN, Role.FINANCE, Role.STAFF)]
+
+
 @router.get("/v1/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS)
-def lookup(instrument_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any]:
+def lookup(instrument_id: str, person: AnyPerson, uow: ReadUow) -> dict[str, Any]:
     """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
-    person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
     return queries.instrument_view(uow, instrument_id)
 
 
@@ -40,11 +47,10 @@ def lookup(instrument_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any
 )
 def history(
     instrument_id: str,
-    person: PersonDep,
+    person: AnyPerson,
     uow: ReadUow,
-    limit: int = Query(100, ge=1, le=queries.HISTORY_MAX),
+    limit: int = query_int(PAGE, 100, hi=queries.HISTORY_MAX),
 ) -> dict[str, Any]:
-    person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
     view = queries.instrument_view(uow, instrument_id)
     return {
         "instrument": view,
@@ -52,56 +58,81 @@ def history(
     }
 
 
-@router.post("/v1/instruments/{instrument_id}/{action}", response_model=ResultMsg, responses=ERRORS)
-async def act(
+@router.post("/v1/instruments/{instrument_id}/block", response_model=ResultMsg, responses=ERRORS)
+async def block(
     instrument_id: str,
-    action: Literal["block", "unblock", "expire"],
-    person: PersonDep,
+    person: Annotated[Person, allow(Role.ADMIN, Role.STAFF)],
     ledger: LedgerDep,
 ) -> ResultMsg:
-    """Block a lost card (any staff), unblock (its issuing store or admin), expire (finance)."""
-    if action == "expire":
-        person.require(Role.ADMIN, Role.FINANCE)
-    else:
-        person.require(Role.ADMIN, Role.STAFF)
-    if action == "unblock":
-        with ledger.db.read() as uow:
-            issued = queries.instrument_view(uow, instrument_id)["store"]
-        person.require(Role.ADMIN, Role.STAFF, store_id=issued)
+    """Block a lost card: any store's staff (cards roam; the customer reports where they are)."""
+    return await _act("block", instrument_id, person, ledger)
+
+
+@router.post("/v1/instruments/{instrument_id}/unblock", response_model=ResultMsg, responses=ERRORS)
+async def unblock(
+    instrument_id: str,
+    person: Annotated[
+        Person, allow(Role.ADMIN, Role.STAFF, scope=Scope.OWN_STORE, store_of=instrument_store)
+    ],
+    ledger: LedgerDep,
+) -> ResultMsg:
+    """Unblock: the issuing store's staff, or an administrator."""
+    return await _act("unblock", instrument_id, person, ledger)
+
+
+@router.post("/v1/instruments/{instrument_id}/expire", response_model=ResultMsg, responses=ERRORS)
+async def expire(
+    instrument_id: str,
+    person: Annotated[
+        Person, allow(Role.ADMIN, Role.FINANCE, scope=Scope.OWN_STORE, store_of=instrument_store)
+    ],
+    ledger: LedgerDep,
+) -> ResultMsg:
+    """Expire: the remaining value moves to breakage. The issuing store's finance, head-office
+    finance or an administrator."""
+    return await _act("expire", instrument_id, person, ledger)
+
+
+async def _act(action: StaffOp, instrument_id: str, person: Person, ledger: Ledger) -> ResultMsg:
     msg = staff_instruction(action, instrument_id)
     actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
     outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
-    return outcome.results[0]
+    result = outcome.results[0]
+    if result.code == ResultCode.NOT_FOUND:
+        raise NotFound(f"no instrument {instrument_id}")
+    return result
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)
-def liability(person: PersonDep, uow: ReadUow) -> dict[str, Any]:
-    """Outstanding stored value per program and unit, checked against the journal."""
-    person.require(Role.ADMIN, Role.FINANCE, store_id=None)
-    if person.store_id is not None and person.role is not Role.ADMIN:
-        person.require(Role.ADMIN)  # chain-wide figures: head-office finance only
+def liability(
+    person: Annotated[Person, allow(Role.ADMIN, Role.FINANCE, scope=Scope.CHAIN)], uow: ReadUow
+) -> dict[str, Any]:
+    """Outstanding stored value per program and unit, checked against the journal: chain-wide
+    figures, for administrators and head-office finance."""
     rows = queries.liability(uow)
     return {"programs": rows, "consistent": all(r["consistent"] for r in rows)}
 
 
+FinanceRows = Annotated[Person, allow(Role.ADMIN, Role.FINANCE, scope=Scope.OWN_ROWS)]
+
+
 @router.get("/v1/reports/card-alerts", response_model=CardAlerts, responses=ERRORS)
 def card_alerts(
-    person: PersonDep, uow: ReadUow, limit: int = Query(100, ge=1, le=queries.HISTORY_MAX)
+    person: FinanceRows, uow: ReadUow, limit: int = query_int(PAGE, 100, hi=queries.HISTORY_MAX)
 ) -> dict[str, Any]:
-    """Purse cards that replayed an old state, skipped operations or diverged from the ledger."""
-    person.require(Role.ADMIN, Role.FINANCE)
-    return {"alerts": queries.card_alert_list(uow, limit)}
+    """Purse cards that replayed an old state, skipped operations or diverged from the ledger.
+    Store-scoped finance sees the alerts of its store's cards and terminals."""
+    return {"alerts": queries.card_alert_list(uow, limit, store=person.store_id)}
 
 
 @router.get("/v1/reports/clearing", response_model=Clearing, responses=ERRORS)
 def store_clearing(
-    person: PersonDep,
+    person: FinanceRows,
     uow: ReadUow,
-    start: int = Query(..., ge=0, description="period start, epoch seconds (inclusive)"),
-    end: int = Query(..., gt=0, description="period end, epoch seconds (exclusive)"),
+    start: int = query_int(EPOCH, description="period start, epoch seconds (inclusive)"),
+    end: int = query_int(EPOCH, description="period end, epoch seconds (exclusive)", lo=1),
 ) -> dict[str, Any]:
     """Store-to-store clearing over a period: cash taken for stored value, value redeemed, net
     due per store. Store-scoped finance sees its own store only."""
-    person.require(Role.ADMIN, Role.FINANCE)
     return {"start": start, "end": end,
             "stores": clearing(uow, start, end, store=person.store_id)}  # fmt: skip

@@ -7,13 +7,13 @@ Codes travel in POST bodies only, never in URLs (which end up in logs and browse
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cardsvc.api.deps import VouchersDep
+from cardsvc.api.client_address import client_address
+from cardsvc.api.deps import VouchersDep, public
 from cardsvc.services import queries
 from cardsvc.storage.unit_of_work import UnitOfWork
 from cardsvc.vouchers import lookup
@@ -21,7 +21,11 @@ from cardsvc.vouchers.service import Vouchers
 from cardsvc.web.pages import STATIC, instrument_page, render
 from cardsvc.web.text import pick_lang, t
 
-router = APIRouter(tags=["customer pages"], include_in_schema=False)
+router = APIRouter(
+    tags=["customer pages"],
+    include_in_schema=False,
+    dependencies=[public("the customer balance page: rate-limited per client")],
+)
 _STATIC_FILES = {"style.css": "text/css", "scan.js": "text/javascript"}
 _NO_STORE = {
     "Cache-Control": "no-store",
@@ -37,11 +41,8 @@ def _page(body: str, lang: str, status: int = 200, **headers: str) -> HTMLRespon
 
 
 def _client(request: Request, v: Vouchers) -> str:
-    if v.settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else "unknown"
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), v.settings.proxies)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -70,7 +71,7 @@ def check(
     lang_cookie: Annotated[str | None, Cookie(alias="lang")] = None,
 ) -> HTMLResponse:
     lang = pick_lang(None, lang_cookie)
-    wait = v.limiter.take(_client(request, v), time.monotonic())
+    wait = v.limiter.take(_client(request, v))
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
         body = render("index.html", lang, message=t(lang, "limited", s=seconds))

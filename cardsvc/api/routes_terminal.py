@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
+from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow, public
 from cardsvc.api.views import ERRORS, Hotlist, InstrumentView
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
@@ -56,7 +56,12 @@ class RotateRequest(BaseModel):
     )
 
 
-@router.post("/v1/terminals/enroll", response_model=EnrollResponse, responses=ERRORS)
+@router.post(
+    "/v1/terminals/enroll",
+    response_model=EnrollResponse,
+    responses=ERRORS,
+    dependencies=[public("a pending terminal proves itself with its one-time enrollment code")],
+)
 def enroll(body: EnrollRequest, ledger: LedgerDep, uow: WriteUow) -> EnrollResponse:
     """A pending terminal registers its public key with the one-time code an admin gave it."""
     key_id = terminals.enroll(uow, body.terminal_id, body.code, body.enrolment, ledger.clock())

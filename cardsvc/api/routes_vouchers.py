@@ -3,15 +3,27 @@ what terminals need for codes and offline validation (code look-up, revocation l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, SignedDep, VouchersDep, WriteUow
+from cardsvc.api.deps import (
+    LedgerDep,
+    ReadUow,
+    Scope,
+    SignedDep,
+    VouchersDep,
+    WriteUow,
+    allow,
+    public,
+)
+from cardsvc.api.params import query_int
+from cardsvc.core.bounds import CODE_COUNT, EPOCH, PAGE
+from cardsvc.protocol.bounds import within
 from cardsvc.services.errors import Invalid, NotFound
-from cardsvc.services.people import Role
+from cardsvc.services.people import Person, Role
 from cardsvc.vouchers import generate as gen
 from cardsvc.vouchers import lookup, reports
 from cardsvc.vouchers.campaigns import CampaignIn, create_campaign, get_campaign, list_campaigns
@@ -20,9 +32,12 @@ from keys.published import export_keyset
 
 router = APIRouter(tags=["vouchers"])
 
+Admin = Annotated[Person, allow(Role.ADMIN)]
+Finance = Annotated[Person, allow(Role.ADMIN, Role.FINANCE)]  # campaigns are chain-wide
+
 
 class GenerateIn(BaseModel):
-    count: int = Field(ge=1, le=100_000)
+    count: Annotated[int, within(CODE_COUNT, lo=1, hi=100_000)]
 
 
 class CodeIn(BaseModel):
@@ -30,36 +45,30 @@ class CodeIn(BaseModel):
 
 
 @router.post("/v1/campaigns", status_code=201)
-def create(
-    body: CampaignIn, person: PersonDep, ledger: LedgerDep, uow: WriteUow
-) -> dict[str, str]:
+def create(body: CampaignIn, person: Admin, ledger: LedgerDep, uow: WriteUow) -> dict[str, str]:
     """A gift card series, voucher promotion or e-ticket event, and its ledger program."""
-    person.require(Role.ADMIN)
     create_campaign(uow, body, ledger.clock(), person.id)
     return {"id": body.id}
 
 
 @router.get("/v1/campaigns")
-def list_all(person: PersonDep, uow: ReadUow) -> list[dict[str, Any]]:
-    person.require(Role.ADMIN, Role.FINANCE)
+def list_all(person: Finance, uow: ReadUow) -> list[dict[str, Any]]:
     return [reports.campaign_summary(uow, c.id) for c in list_campaigns(uow)]
 
 
 @router.get("/v1/campaigns/{campaign_id}")
-def summary(campaign_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any]:
-    """Budget, committed worst case and code batches."""
-    person.require(Role.ADMIN, Role.FINANCE)
+def summary(campaign_id: str, person: Finance, uow: ReadUow) -> dict[str, Any]:
+    """Budget, committed worst case and code batches (campaigns are chain-wide)."""
     get_campaign(uow, campaign_id)
     return reports.campaign_summary(uow, campaign_id)
 
 
 @router.post("/v1/campaigns/{campaign_id}/codes", status_code=201)
 def generate_codes(
-    campaign_id: str, body: GenerateIn, person: PersonDep, v: VouchersDep
+    campaign_id: str, body: GenerateIn, person: Admin, v: VouchersDep
 ) -> dict[str, Any]:
     """Generate codes; the answer is the only time the codes are shown (only hashes are kept).
     Larger runs belong to the CLI (`cardsvc vouchers generate`), which writes files."""
-    person.require(Role.ADMIN)
     if body.count > v.settings.api_generate_max:
         raise Invalid(f"at most {v.settings.api_generate_max} codes per request; use the CLI")
     batch = gen.generate(v, campaign_id, body.count, person.id)
@@ -78,13 +87,12 @@ def generate_codes(
 @router.get("/v1/campaigns/{campaign_id}/checkins")
 def checkins(
     campaign_id: str,
-    person: PersonDep,
+    person: Annotated[Person, allow(Role.ADMIN, Role.FINANCE, Role.STAFF)],
     uow: ReadUow,
     gate: str | None = None,
-    limit: int = Query(1000, ge=1, le=reports.REPORT_MAX),
+    limit: int = query_int(PAGE, 1000, hi=reports.REPORT_MAX),
 ) -> dict[str, Any]:
     """An event's check-in list, for one gate or all."""
-    person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
     get_campaign(uow, campaign_id)
     return {
         "campaign": campaign_id,
@@ -95,15 +103,21 @@ def checkins(
 
 @router.get("/v1/reports/offline-conflicts")
 def offline_conflicts(
-    person: PersonDep, uow: ReadUow, since: int = Query(0, ge=0)
+    person: Annotated[Person, allow(Role.ADMIN, Role.FINANCE, scope=Scope.OWN_ROWS)],
+    uow: ReadUow,
+    since: int = query_int(EPOCH, 0),
 ) -> dict[str, Any]:
-    """Offline uses refused at sync (double use across devices), flagged for finance."""
-    person.require(Role.ADMIN, Role.FINANCE)
-    rows = reports.offline_conflicts(uow, since)
+    """Offline uses refused at sync (double use across devices), flagged for finance.
+    Store-scoped finance sees those at its terminals or on instruments its store issued."""
+    rows = reports.offline_conflicts(uow, since, store=person.store_id)
     return {"count": len(rows), "conflicts": rows}
 
 
-@router.get("/v1/qr/keyset", response_class=PlainTextResponse)
+@router.get(
+    "/v1/qr/keyset",
+    response_class=PlainTextResponse,
+    dependencies=[public("offline validators fetch the public QR keys; they are public keys")],
+)
 def qr_keyset(v: VouchersDep) -> str:
     """The public QR keys (fingerprinted published key set) for offline validators."""
     return export_keyset(v.keyring.entries(), v.clock())

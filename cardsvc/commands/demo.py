@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from cardsvc.commands.args import int_in
+from cardsvc.core.bounds import PORT
 from cardsvc.protocol.client import LedgerClient, enroll
 from cardsvc.protocol.messages import TransactionMsg
 from cardsvc.protocol.signing import InMemorySigner
@@ -59,7 +61,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="load a demo chain into a fresh SQLite ledger and serve it")
     p.add_argument("--db", default="var/demo.db", help="demo database file (recreated)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=int(os.environ.get("CARDSVC_PORT", "8080")))
+    p.add_argument("--port", type=int_in(PORT), default=os.environ.get("CARDSVC_PORT", "8080"),
+                   help="listen port (CARDSVC_PORT)")  # fmt: skip
     p.add_argument("--no-serve", action="store_true", help="load the data and exit")
     p.set_defaults(run=demo)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cardsvc.commands.args import epoch_or_date, local_date
 from cardsvc.protocol import qr
 from keys.keyring import Keyring
 
@@ -26,7 +26,8 @@ def register(sub: Any) -> None:
     v.add_argument("payload", help="the payload text, or a path to an image of the QR code")
     v.add_argument("--keyset", type=Path, help="published key set (default: the keystore's)")
     v.add_argument("--revoked", type=Path, help="file of revoked instrument ids, one a line")
-    v.add_argument("--at", type=int, help="judge at this epoch second (default: now)")
+    v.add_argument("--at", type=epoch_or_date,
+                   help="judge at this moment: epoch seconds or YYYY-MM-DD[THH:MM] (default: now)")
     v.set_defaults(run=verify)
     k = qs.add_parser("keyset", help="export the QR public keys as a published key set")
     k.add_argument("--out", type=Path, required=True)
@@ -90,7 +91,7 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def _when(t: int | None) -> str:
-    return "-" if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+    return "-" if t is None else f"{local_date(t)} (Vietnam time)"
 
 
 def _claim_lines(c: qr.QrClaims) -> list[tuple[str, Any]]:

@@ -12,11 +12,13 @@ import argparse
 import json
 from typing import Any
 
+from cardsvc.commands.args import int_in
 from cardsvc.commands.vouchers import (
     add_campaign_options,
     add_generate_parser,
     create_campaign_from,
 )
+from cardsvc.core.bounds import DURATION, PAGE, USES
 from cardsvc.settings import Settings
 
 
@@ -25,20 +27,26 @@ def register(sub: Any) -> None:
     ts = p.add_subparsers(dest="tickets_command", required=True, metavar="ACTION")
     c = ts.add_parser("create", help="create an event")
     add_campaign_options(c)
-    c.add_argument("--entries", default="1", help="entries per ticket: a number or 'unlimited'")
-    c.add_argument("--passback-min", type=int, default=0, help="no re-entry within N minutes")
+    c.add_argument("--entries", type=_entries, default=1,
+                   help="entries per ticket: a number or 'unlimited'")  # fmt: skip
+    c.add_argument("--passback-min", type=int_in(DURATION, hi=7 * 24 * 60), default=0,
+                   help="no re-entry within N minutes (up to a week)")  # fmt: skip
     c.add_argument("--gates", default="", help="comma-separated gate terminal ids")
     c.set_defaults(run=create_event)
     add_generate_parser(ts, "event")
     k = ts.add_parser("checkins", help="an event's check-in list, per gate")
     k.add_argument("--event", required=True)
     k.add_argument("--gate")
-    k.add_argument("--limit", type=int, default=1000)
+    k.add_argument("--limit", type=int_in(PAGE), default=1000, help="most rows shown")
     k.set_defaults(run=checkins)
 
 
+def _entries(text: str) -> int | None:
+    return None if text.strip().lower() == "unlimited" else int_in(USES)(text)
+
+
 def create_event(args: argparse.Namespace) -> int:
-    entries = None if args.entries == "unlimited" else int(args.entries)
+    entries: int | None = args.entries
     return create_campaign_from({
         "id": args.id, "name": args.name, "kind": "eticket", "uses": entries,
         "valid_from": args.valid_from, "valid_until": args.valid_until,
@@ -48,10 +56,12 @@ def create_event(args: argparse.Namespace) -> int:
 
 
 def checkins(args: argparse.Namespace) -> int:
+    from cardsvc.vouchers.campaigns import get_campaign
     from cardsvc.vouchers.reports import checkins as query
     from cardsvc.wiring import running_ledger
 
     with running_ledger(Settings()) as ledger, ledger.db.read() as uow:
+        get_campaign(uow, args.event)  # an unknown event is an error, not "0 check-ins"
         rows = query(uow, args.event, args.gate, args.limit)
     for row in rows:
         print(json.dumps(row))

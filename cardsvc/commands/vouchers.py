@@ -1,7 +1,7 @@
 """`cardsvc vouchers ...`: campaigns and bulk codes from the command line.
 
     cardsvc vouchers create --id TET50 --name "Phiếu Tết" --value 50000 --min-spend 200000 \
-        --valid-until 2027-02-28 --budget 50000000
+        --valid-until 2027-02-28 --budget 50000000  # 28 Feb included
     cardsvc vouchers generate --campaign TET50 --count 100000 --out out/tet50
     cardsvc vouchers show --campaign TET50
 
@@ -14,16 +14,16 @@ import argparse
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cardsvc.commands.args import int_in, last_day, start_time
+from cardsvc.core.bounds import AMOUNT, BASIS_POINTS, BUDGET, CODE_COUNT, DURATION, USES
 from cardsvc.settings import Settings
 
-VN = timezone(timedelta(hours=7))
 STAGES = {"codes": "making codes", "store": "storing hashes", "issue": "issuing in the ledger",
           "sign": "signing QR payloads", "images": "drawing QR images", "sheets": "printing sheets"}
 
@@ -34,13 +34,16 @@ def register(sub: Any) -> None:
     c = vs.add_parser("create", help="create a voucher campaign or gift card series")
     add_campaign_options(c)
     c.add_argument("--kind", choices=("voucher", "gift"), default="voucher")
-    c.add_argument("--value", type=int, default=0, help="fixed value / gift face value (đồng)")
-    c.add_argument("--discount-bp", type=int, default=0, help="percentage in basis points")
-    c.add_argument("--cap", type=int, default=0, help="most a percentage voucher takes off")
-    c.add_argument("--min-spend", type=int, default=0)
-    c.add_argument("--uses", type=int, help="uses per voucher (default 1)")
-    c.add_argument("--budget", type=int, help="most the promotion may cost (đồng)")
-    c.add_argument("--validity-days", type=int, help="gift cards: valid this long after sale")
+    money = int_in(AMOUNT)
+    c.add_argument("--value", type=money, default=0, help="fixed value / gift face value (đồng)")
+    c.add_argument("--discount-bp", type=int_in(BASIS_POINTS), default=0,
+                   help="percentage in basis points (1500 = 15 %%)")  # fmt: skip
+    c.add_argument("--cap", type=money, default=0, help="most a percentage voucher takes off")
+    c.add_argument("--min-spend", type=money, default=0, help="smallest purchase (đồng)")
+    c.add_argument("--uses", type=int_in(USES), help="uses per voucher (default 1)")
+    c.add_argument("--budget", type=int_in(BUDGET), help="most the promotion may cost (đồng)")
+    c.add_argument("--validity-days", type=int_in(DURATION, lo=1, hi=DURATION.hi // 86_400),
+                   help="gift cards: valid this many days after sale")  # fmt: skip
     c.add_argument("--reloadable", action="store_true")
     c.add_argument("--stores", default="", help="comma-separated stores that accept it")
     c.set_defaults(run=create_voucher_campaign)
@@ -53,26 +56,21 @@ def register(sub: Any) -> None:
 def add_campaign_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--valid-from", type=parse_time, help="YYYY-MM-DD[THH:MM] (Vietnam time)")
-    p.add_argument("--valid-until", type=parse_time, help="YYYY-MM-DD[THH:MM], exclusive")
+    p.add_argument("--valid-from", type=start_time,
+                   help="first valid day YYYY-MM-DD, or YYYY-MM-DDTHH:MM (Vietnam time)")
+    p.add_argument("--valid-until", type=last_day,
+                   help="last valid day YYYY-MM-DD, inclusive (Vietnam time), or an exact "
+                        "YYYY-MM-DDTHH:MM it stops at")  # fmt: skip
 
 
 def add_generate_parser(sub: Any, what: str) -> None:
     g = sub.add_parser("generate", help="generate codes: CSV, QR images, printable sheets")
     g.add_argument(f"--{what}", dest="campaign", required=True)
-    g.add_argument("--count", type=int, required=True)
+    g.add_argument("--count", type=int_in(CODE_COUNT, lo=1), required=True)
     g.add_argument("--out", type=Path, required=True, help="output directory (must be empty)")
     g.add_argument("--images", choices=("both", "png", "svg", "none"), default="both")
     g.add_argument("--no-sheets", action="store_true", help="skip the printable HTML sheets")
     g.set_defaults(run=generate)
-
-
-def parse_time(text: str) -> int:
-    """A date or date-time in Vietnam time, or epoch seconds."""
-    if text.isdigit():
-        return int(text)
-    moment = datetime.fromisoformat(text)
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=VN)).timestamp())
 
 
 @contextmanager
@@ -118,8 +116,7 @@ def generate(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"cardsvc: {out} is not empty; codes are never overwritten")
-    out.mkdir(parents=True, exist_ok=True)
-    with opened_vouchers() as v, _progress() as bar:
+    with opened_vouchers() as v, _progress() as bar, _output_folder(out):
         batch = gen.generate(v, args.campaign, args.count, None, _stage_callback(bar))
         printing.write_csv(out / "codes.csv", batch)
         if args.images != "none":
@@ -134,6 +131,22 @@ def generate(args: argparse.Namespace) -> int:
         "reserved": batch.reserved, "refused": batch.refused}, indent=1) + "\n")
     print(f"{len(batch.codes)} codes for {args.campaign} in {out} (batch {batch.batch_id})")
     return 0 if not batch.refused else 3
+
+
+@contextmanager
+def _output_folder(out: Path) -> Iterator[None]:
+    """Make `out` (and its parents) for a run; remove what was made if the run is refused
+    before any code was written (a refused generation leaves no folders behind)."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if not any(out.iterdir()):
+            for folder in made:  # innermost first; only folders this run made, and empty
+                if folder.exists() and not any(folder.iterdir()):
+                    folder.rmdir()
+        raise
 
 
 def _progress() -> Progress:

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from cardsvc.core.amounts import AMOUNT_MAX, BALANCE_MAX, Unit
+from cardsvc.core.bounds import (
+    AMOUNT,
+    BASIS_POINTS,
+    DURATION,
+    EPOCH,
+    LATE_EPOCH,
+    MAX_BALANCE,
+    USES,
+    Bound,
+)
 from cardsvc.core.codes import ResultCode as R
 from cardsvc.core.model import (
     Funding,
@@ -97,9 +107,31 @@ def _well_typed_spec(spec: InstrumentSpec) -> bool:
     )
 
 
+# Every integer term and the bound it keeps (an instrument stores them: see core.bounds).
+SPEC_BOUNDS: tuple[tuple[str, Bound], ...] = (
+    ("max_balance", MAX_BALANCE),
+    ("uses", USES),
+    ("discount_bp", BASIS_POINTS),
+    ("discount_cap", AMOUNT),
+    ("min_spend", AMOUNT),
+    ("passback_s", DURATION),
+    ("valid_from", EPOCH),
+    ("valid_until", LATE_EPOCH),  # an issued instrument's: issue time + validity period
+)
+
+
+def spec_out_of_bounds(spec: InstrumentSpec) -> str | None:
+    """A sentence naming the first term outside its bound, or None (None terms are unset)."""
+    for name, bound in SPEC_BOUNDS:
+        value = getattr(spec, name)
+        if value is not None and (problem := bound.problem(value, name)):
+            return problem
+    return None
+
+
 def valid_spec(spec: InstrumentSpec) -> bool:
     """Reject specs no program could mean (the API validates too; the core never trusts it)."""
-    if not _well_typed_spec(spec):
+    if not _well_typed_spec(spec) or spec_out_of_bounds(spec) is not None:
         return False
     if not 0 < spec.max_balance <= BALANCE_MAX or not spec.program:
         return False

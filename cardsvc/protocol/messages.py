@@ -12,13 +12,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cardsvc.core.amounts import AMOUNT_MAX, BATCH_MAX
+from cardsvc.core.amounts import BATCH_MAX
+from cardsvc.core.bounds import AMOUNT, CARD_COUNTER, CARD_VALUE, EPOCH, SEQ
+from cardsvc.protocol.bounds import within
 
 PROTOCOL_VERSION: Literal[1] = 1
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Amount = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)]
-EpochSeconds = Annotated[int, Field(ge=0, le=2**40, strict=True)]
+Amount = Annotated[int, within(AMOUNT)]
+EpochSeconds = Annotated[int, within(EPOCH)]
 
 TerminalOp = Literal[
     "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release"
@@ -36,9 +38,9 @@ class CardEvidence(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     uid: str = Field(pattern=r"^[0-9A-F]{8,20}$", description="card UID, upper-case hex")
-    counter: int = Field(ge=0, le=2**32 - 1, strict=True, description="card counter after")
-    before: int = Field(ge=-(2**31), le=2**31 - 1, strict=True, description="value file before")
-    after: int = Field(ge=-(2**31), le=2**31 - 1, strict=True, description="value file after")
+    counter: Annotated[int, within(CARD_COUNTER)] = Field(description="card counter after")
+    before: Annotated[int, within(CARD_VALUE)] = Field(description="value file before")
+    after: Annotated[int, within(CARD_VALUE)] = Field(description="value file after")
 
 
 class TransactionMsg(BaseModel):
@@ -47,7 +49,7 @@ class TransactionMsg(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Id = Field(description="Chosen by the terminal before the first send; resends reuse it.")
-    seq: int = Field(ge=1, le=2**62, strict=True, description="The terminal's sequence number.")
+    seq: Annotated[int, within(SEQ)] = Field(description="The terminal's sequence number.")
     op: TerminalOp
     instrument: Id
     amount: Amount = 0

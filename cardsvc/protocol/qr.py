@@ -270,6 +270,7 @@ def _window_reason(c: QrClaims, now: int, revoked: Container[str]) -> QrReason:
 
 
 def normalise_scan(text: str) -> str:
-    """What a scanner or a paste delivers, without the line ends scanners add. Spaces stay:
-    a space is a base45 character and may end a payload."""
-    return text.strip("\r\n\t")
+    """What a scanner or a paste delivers, without the line ends scanners add and the blanks a
+    paste puts in front. Trailing spaces stay: a space is a base45 character and may end a
+    payload (a payload never starts with one: it starts with its prefix)."""
+    return text.strip("\r\n\t").lstrip(" \r\n\t")

@@ -130,12 +130,23 @@ def sign_request(
 
 
 class SignatureRejected(Exception):
-    """A request whose signature the ledger does not accept. `code` is stable, for clients."""
+    """A request whose signature the ledger does not accept. `code` is stable, for clients;
+    `skew_s` (stale or future requests) is how far the terminal's clock is from the ledger's."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, skew_s: int | None = None) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.skew_s = skew_s
+
+
+class _WindowedVerifier(HTTPMessageVerifier):
+    """The library's own check of `created` (5 s ahead of *its* wall clock) would run before
+    the ledger's: `verify_request` judges `created` against the ledger's clock and the
+    settings' window first, so that window is the one enforced."""
+
+    def validate_created_and_expires(self, sig_input: Any, max_age: Any = None) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -206,10 +217,15 @@ def verify_request(
 ) -> tuple[SignatureParams, KeyStatus]:
     """Verify a terminal's signed request; raise SignatureRejected with a stable code if not."""
     params = signature_params(headers)
-    if params.created < now - window_s:
-        raise SignatureRejected("stale_request", f"created {now - params.created}s ago")
-    if params.created > now + window_s:
-        raise SignatureRejected("future_request", f"created {params.created - now}s in the future")
+    skew = params.created - now
+    if not -window_s <= skew <= window_s:
+        code, side = ("stale_request", "behind") if skew < 0 else ("future_request", "ahead of")
+        raise SignatureRejected(
+            code,
+            f"signed {abs(skew)} s {'ago' if skew < 0 else 'in the future'}: the terminal's "
+            f"clock is {abs(skew)} s {side} the ledger's; at most {window_s} s is accepted",
+            skew_s=skew,
+        )
     key = lookup(params.key_id)
     if key is None:
         raise SignatureRejected("unknown_key", f"no enrolled key {params.key_id}")
@@ -218,7 +234,7 @@ def verify_request(
     h = _Headers(headers)
     if h.get(TERMINAL_HEADER) != key.terminal_id:
         raise SignatureRejected("terminal_mismatch", "the key belongs to another terminal")
-    verifier = HTTPMessageVerifier(
+    verifier = _WindowedVerifier(
         signature_algorithm=_NaclEd25519, key_resolver=_KeyResolver(key.public_key)
     )
     try:

@@ -53,6 +53,9 @@ def instrument_journal_balance(uow: UnitOfWork, instrument_id: str) -> int:
     return uow.reports.journal_balance(instrument_id)
 
 
-def card_alert_list(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
-    """Purse cards whose reports did not fit the ledger's mirror (newest first)."""
-    return uow.reports.card_alerts(min(max(limit, 1), HISTORY_MAX))
+def card_alert_list(
+    uow: UnitOfWork, limit: int, store: str | None = None
+) -> list[dict[str, Any]]:
+    """Purse cards whose reports did not fit the ledger's mirror (newest first); for a store:
+    the alerts of cards it issued or of taps at its terminals."""
+    return uow.reports.card_alerts(min(max(limit, 1), HISTORY_MAX), store)

@@ -3,6 +3,7 @@ and the driver-level access the hot path uses for bulk statements."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -10,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, *, sqlite_cache_mb: int = 64, pool_size: int = 20) -> Engine:
@@ -36,8 +39,13 @@ def sqlite_pragmas(cache_mb: int) -> list[str]:
 
 def _sqlite_engine(url: str, cache_mb: int) -> Engine:
     database = make_url(url).database
-    if database and database != ":memory:":
-        os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+    if database and database != ":memory:" and not os.path.exists(database):
+        # A mistyped path must not pass unnoticed: say what is being created, and where.
+        folder = os.path.dirname(os.path.abspath(database))
+        if not os.path.isdir(folder):
+            log.warning("creating the folder %s for the ledger database", folder)
+            os.makedirs(folder, exist_ok=True)
+        log.warning("creating a new, empty ledger database at %s", os.path.abspath(database))
     # The driver's own transaction handling would issue BEGIN lazily (DEFERRED): we issue
     # BEGIN IMMEDIATE ourselves so a writer takes the lock up front and never deadlocks
     # upgrading from a read lock.

@@ -84,8 +84,19 @@ class ReportRepository:
         return int(self.conn.execute(q).scalar_one())
 
     # --- purse cards ------------------------------------------------------------------------
-    def card_alerts(self, limit: int) -> list[dict[str, Any]]:
+    def card_alerts(self, limit: int, store: str | None = None) -> list[dict[str, Any]]:
+        """Newest first; with `store`: alerts of instruments it issued or taps at its
+        terminals only."""
         q = select(card_alerts).order_by(card_alerts.c.id.desc()).limit(limit)
+        if store is not None:
+            q = q.where(
+                card_alerts.c.instrument_id.in_(
+                    select(instruments.c.id).where(instruments.c.store_id == store)
+                )
+                | card_alerts.c.tx_id.in_(
+                    select(transactions.c.id).where(transactions.c.store_id == store)
+                )
+            )
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
     # --- clearing ---------------------------------------------------------------------------
@@ -111,9 +122,10 @@ class ReportRepository:
 
     # --- offline uses -----------------------------------------------------------------------
     def refused_offline(
-        self, codes: Sequence[str], since: int, limit: int
+        self, codes: Sequence[str], since: int, limit: int, store: str | None = None
     ) -> list[dict[str, Any]]:
-        """Offline uses (they carry the device's time) the ledger refused with `codes`."""
+        """Offline uses (they carry the device's time) the ledger refused with `codes`; with
+        `store`: those at its terminals or on instruments it issued."""
         t = transactions.c
         q = (
             select(t.id, t.instrument_id, t.terminal_id, t.store_id, t.op, t.amount,
@@ -122,6 +134,9 @@ class ReportRepository:
             .order_by(t.at, t.id)
             .limit(limit)
         )  # fmt: skip
+        if store is not None:
+            issued_here = select(instruments.c.id).where(instruments.c.store_id == store)
+            q = q.where((t.store_id == store) | t.instrument_id.in_(issued_here))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
     def first_accepted(self, instrument_id: str, op: str) -> dict[str, Any] | None:

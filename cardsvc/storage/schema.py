@@ -1,5 +1,7 @@
 """The database schema (SQLAlchemy Core). Alembic migrations are generated from this metadata.
 
+Every integer column names its bound (cardsvc.core.bounds) with `info=bounded(...)`.
+
 The journal is append-only: `transactions`, `postings` and `signed_requests` are only ever
 inserted into. What changes about an earlier transaction (amount refunded against it, voided)
 lives in `tx_reversals`; an instrument's current state lives in `instruments` and always
@@ -23,6 +25,25 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from cardsvc.core.bounds import (
+    AMOUNT,
+    BALANCE,
+    BUDGET,
+    CARD_COUNTER,
+    CARD_VALUE,
+    CODE_COUNT,
+    EPOCH,
+    EPOCH_MS,
+    LATE_EPOCH,
+    MILLI_TOKENS,
+    POSITIVE_DURATION,
+    POSTING,
+    ROW_ID,
+    SEQ,
+    USES_LEFT,
+    Bound,
+)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,6 +51,13 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
+
+
+def bounded(bound: Bound) -> dict[str, Bound]:
+    """Column info naming the bound (cardsvc.core.bounds) its values keep. Every integer
+    column names one; a test proves its type holds it on SQLite and PostgreSQL."""
+    return {"bound": bound}
+
 
 ID = 64  # ids are short strings chosen by terminals or the service
 AUTO_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
@@ -39,7 +67,7 @@ stores = Table(
     metadata,
     Column("id", String(ID), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 
 programs = Table(
@@ -52,8 +80,10 @@ programs = Table(
     # The terms an instrument is issued under (InstrumentSpec as JSON). Immutable once issued
     # against: a change of terms is a new program.
     Column("terms", Text, nullable=False),
-    Column("validity_s", BigInteger),  # issued instruments expire this long after issue
-    Column("created_at", BigInteger, nullable=False),
+    Column(
+        "validity_s", BigInteger, info=bounded(POSITIVE_DURATION)
+    ),  # issued instruments expire this long after issue
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 
 instruments = Table(
@@ -63,13 +93,13 @@ instruments = Table(
     Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("unit", String(8), nullable=False),
-    Column("balance", BigInteger, nullable=False),
+    Column("balance", BigInteger, nullable=False, info=bounded(BALANCE)),
     Column("status", String(16), nullable=False),
-    Column("uses_left", Integer),
-    Column("last_used_at", BigInteger),
-    Column("issued_at", BigInteger, nullable=False),
-    Column("valid_from", BigInteger),
-    Column("valid_until", BigInteger),
+    Column("uses_left", Integer, info=bounded(USES_LEFT)),
+    Column("last_used_at", BigInteger, info=bounded(EPOCH)),
+    Column("issued_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column("valid_from", BigInteger, info=bounded(EPOCH)),
+    Column("valid_until", BigInteger, info=bounded(LATE_EPOCH)),
     Column("holds", Text, nullable=False, default="[]"),  # bounded list (Policy.max_holds)
     Column("store_id", String(ID)),  # where it was issued
 )
@@ -83,8 +113,8 @@ terminals = Table(
     Column("name", String(200), nullable=False),
     Column("status", String(16), nullable=False),  # pending, active, disabled
     Column("enrollment_code_hash", String(128)),
-    Column("enrollment_expires_at", BigInteger),
-    Column("created_at", BigInteger, nullable=False),
+    Column("enrollment_expires_at", BigInteger, info=bounded(LATE_EPOCH)),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 
 terminal_keys = Table(
@@ -93,20 +123,26 @@ terminal_keys = Table(
     Column("key_id", String(32), primary_key=True),
     Column("terminal_id", String(ID), ForeignKey("terminals.id"), nullable=False),
     Column("public_key", LargeBinary(32), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("retire_at", BigInteger),  # after rotation: valid until then (overlap window)
-    Column("revoked_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column(
+        "retire_at", BigInteger, info=bounded(LATE_EPOCH)
+    ),  # after rotation: valid until then (overlap window)
+    Column("revoked_at", BigInteger, info=bounded(EPOCH)),
 )
 
 signed_requests = Table(
     "signed_requests",
     metadata,
     Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        "id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+        info=bounded(ROW_ID),
     ),
     Column("terminal_id", String(ID), nullable=False),
     Column("key_id", String(32), nullable=False),
-    Column("created", BigInteger, nullable=False),
+    Column("created", BigInteger, nullable=False, info=bounded(EPOCH)),
     Column("nonce", String(64), nullable=False),
     Column("method", String(8), nullable=False),
     Column("path", String(200), nullable=False),
@@ -114,7 +150,7 @@ signed_requests = Table(
     Column("signature", Text, nullable=False),
     Column("content_digest", Text, nullable=False),
     Column("body", LargeBinary, nullable=False),
-    Column("received_at", BigInteger, nullable=False),
+    Column("received_at", BigInteger, nullable=False, info=bounded(EPOCH)),
     UniqueConstraint("key_id", "nonce", name="uq_signed_requests_key_nonce"),  # replays
 )
 
@@ -123,26 +159,32 @@ transactions = Table(
     metadata,
     Column("id", String(ID), primary_key=True),
     Column("terminal_id", String(ID), nullable=False),
-    Column("seq", BigInteger),  # the terminal's sequence number (None: made by the service)
+    Column(
+        "seq", BigInteger, info=bounded(SEQ)
+    ),  # the terminal's sequence number (None: made by the service)
     Column("store_id", String(ID), nullable=False),
     Column("op", String(16), nullable=False),
     Column("instrument_id", String(ID), nullable=False),
-    Column("amount", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False, info=bounded(AMOUNT)),
     Column("ref", String(ID)),
     Column("counterparty", String(ID)),
-    Column("purchase_amount", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
+    Column("purchase_amount", BigInteger, nullable=False, info=bounded(AMOUNT)),
+    Column("expires_at", BigInteger, nullable=False, info=bounded(EPOCH)),
     Column("funding", String(16), nullable=False),
     Column("program_id", String(ID)),  # issue: the program the instrument is issued under
     Column("linked", Boolean, nullable=False),
     Column("code", String(40), nullable=False),
-    Column("balance_after", BigInteger),
-    Column("at", BigInteger, nullable=False),  # when the ledger applied it
-    Column("occurred_at", BigInteger),  # when the terminal says it happened (offline taps)
-    Column("request_id", BigInteger),  # the signed request that carried it
+    Column("balance_after", BigInteger, info=bounded(BALANCE)),
+    Column("at", BigInteger, nullable=False, info=bounded(EPOCH)),  # when the ledger applied it
+    Column(
+        "occurred_at", BigInteger, info=bounded(EPOCH)
+    ),  # when the terminal says it happened (offline taps)
+    Column("request_id", BigInteger, info=bounded(ROW_ID)),  # the signed request that carried it
     Column("by_user", String(ID)),  # made by a person through the API (block, expire...)
     Column("card_uid", String(20)),  # offline-capable purse: the card's UID (hex)
-    Column("card_counter", BigInteger),  # ... and its transaction counter after this operation
+    Column(
+        "card_counter", BigInteger, info=bounded(CARD_COUNTER)
+    ),  # ... and its transaction counter after this operation
     UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
@@ -152,13 +194,17 @@ postings = Table(
     "postings",
     metadata,
     Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        "id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+        info=bounded(ROW_ID),
     ),
     Column("tx_id", String(ID), nullable=False),
     Column("account", String(80), nullable=False),
     Column("unit", String(8), nullable=False),
-    Column("amount", BigInteger, nullable=False),
-    Column("at", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False, info=bounded(POSTING)),
+    Column("at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 Index("ix_postings_tx", postings.c.tx_id)
 Index("ix_postings_account", postings.c.account)
@@ -167,7 +213,7 @@ tx_reversals = Table(
     "tx_reversals",
     metadata,
     Column("tx_id", String(ID), primary_key=True),
-    Column("refunded", BigInteger, nullable=False),
+    Column("refunded", BigInteger, nullable=False, info=bounded(AMOUNT)),
     Column("voided", Boolean, nullable=False),
 )
 
@@ -179,7 +225,7 @@ users = Table(
     Column("role", String(16), nullable=False),  # admin, finance, staff
     Column("store_id", String(ID)),  # None: every store (admin, head-office finance)
     Column("token_hash", String(128), nullable=False, unique=True),
-    Column("created_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
     Column("disabled", Boolean, nullable=False, default=False),
 )
 
@@ -191,21 +237,21 @@ card_mirror = Table(
     metadata,
     Column("uid", String(20), primary_key=True),
     Column("instrument_id", String(ID), nullable=False),
-    Column("counter", BigInteger, nullable=False),
-    Column("value", BigInteger, nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
+    Column("counter", BigInteger, nullable=False, info=bounded(CARD_COUNTER)),
+    Column("value", BigInteger, nullable=False, info=bounded(CARD_VALUE)),
+    Column("updated_at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 
 card_alerts = Table(
     "card_alerts",
     metadata,
-    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True, info=bounded(ROW_ID)),
     Column("uid", String(20), nullable=False),
     Column("instrument_id", String(ID), nullable=False),
     Column("tx_id", String(ID), nullable=False),
     Column("kind", String(16), nullable=False),  # replay, gap, divergence
     Column("detail", Text, nullable=False),
-    Column("at", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 
 # --- gift cards, vouchers and e-tickets (revision 0002) -------------------------------------
@@ -219,11 +265,17 @@ campaigns = Table(
     Column("kind", String(16), nullable=False),  # gift, voucher, eticket
     Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("face_value", BigInteger, nullable=False),  # gift / fixed voucher value; else 0
-    Column("budget", BigInteger),  # vouchers: the most the promotion may cost (None: no cap)
-    Column("committed", BigInteger, nullable=False),  # worst case of every code issued so far
+    Column(
+        "face_value", BigInteger, nullable=False, info=bounded(AMOUNT)
+    ),  # gift / fixed voucher value; else 0
+    Column(
+        "budget", BigInteger, info=bounded(BUDGET)
+    ),  # vouchers: the most the promotion may cost (None: no cap)
+    Column(
+        "committed", BigInteger, nullable=False, info=bounded(BUDGET)
+    ),  # worst case of every code issued so far
     Column("gates", Text, nullable=False),  # e-tickets: JSON list of gate terminals ([]: any)
-    Column("created_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
     Column("created_by", String(ID)),
 )
 
@@ -232,11 +284,13 @@ code_batches = Table(
     metadata,
     Column("id", String(ID), primary_key=True),
     Column("campaign_id", String(ID), ForeignKey("campaigns.id"), nullable=False),
-    Column("count", Integer, nullable=False),
-    Column("reserved", BigInteger, nullable=False),  # worst-case cost committed to the budget
+    Column("count", Integer, nullable=False, info=bounded(CODE_COUNT)),
+    Column(
+        "reserved", BigInteger, nullable=False, info=bounded(BUDGET)
+    ),  # worst-case cost committed to the budget
     Column("status", String(16), nullable=False),  # reserved, issued, failed
-    Column("issued", Integer, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    Column("issued", Integer, nullable=False, info=bounded(CODE_COUNT)),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
     Column("by_user", String(ID)),
 )
 Index("ix_code_batches_campaign", code_batches.c.campaign_id)
@@ -249,6 +303,19 @@ voucher_codes = Table(
     Column("instrument_id", String(ID), nullable=False, unique=True),
     Column("campaign_id", String(ID), ForeignKey("campaigns.id"), nullable=False),
     Column("batch_id", String(ID), ForeignKey("code_batches.id"), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)
+
+# --- shared rate limits (revision 0009) ------------------------------------------------------
+
+# Token buckets every worker and process shares (the customer page's guess limit): one row per
+# client key. A row whose bucket has refilled carries nothing and is deleted.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(80), primary_key=True),  # e.g. "public:203.0.113.7"
+    Column("tokens_milli", BigInteger, nullable=False, info=bounded(MILLI_TOKENS)),
+    Column("updated_ms", BigInteger, nullable=False, info=bounded(EPOCH_MS)),
+)
+Index("ix_rate_buckets_updated", rate_buckets.c.updated_ms)

@@ -27,6 +27,7 @@ from cardsvc.storage.ledger import LedgerRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
 from cardsvc.storage.programs import ProgramCache, ProgramRepository
+from cardsvc.storage.rate_limits import RateLimitRepository
 from cardsvc.storage.reports import ReportRepository
 from cardsvc.storage.terminals import TerminalRepository
 
@@ -69,6 +70,10 @@ class UnitOfWork:
     def reports(self) -> ReportRepository:
         return ReportRepository(self._conn)
 
+    @cached_property
+    def rate_limits(self) -> RateLimitRepository:
+        return RateLimitRepository(self._conn)
+
 
 class Database:
     """The engine and the process-wide caches; built once per process by `cardsvc.wiring`."""
@@ -87,7 +92,12 @@ class Database:
         """Connect to `url`; bring its schema to the newest version unless told not to."""
         engine = make_engine(url, sqlite_cache_mb=sqlite_cache_mb)
         if migrate:
-            upgrade(engine)
+            try:
+                with _reachable():
+                    upgrade(engine)
+            except BaseException:
+                engine.dispose()
+                raise
         return cls(engine)
 
     @property

@@ -13,11 +13,23 @@ out more than was committed, whatever happens at the tills.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from cardsvc.core import AMOUNT_MAX, InstrumentKind, InstrumentSpec, Unit
+from cardsvc.core import InstrumentKind, InstrumentSpec, Unit
+from cardsvc.core.bounds import (
+    AMOUNT,
+    BASIS_POINTS,
+    BUDGET,
+    DURATION,
+    EPOCH,
+    MAX_BALANCE,
+    POSITIVE_DURATION,
+    USES,
+)
+from cardsvc.protocol.bounds import within
+from cardsvc.protocol.messages import Id as WireId
 from cardsvc.protocol.qr import QrKind
 from cardsvc.services.errors import Conflict, NotFound
 from cardsvc.services.programs import create_program
@@ -26,7 +38,6 @@ from cardsvc.storage.unit_of_work import UnitOfWork
 
 CampaignKind = Literal["gift", "voucher", "eticket"]
 IdStr = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
-Money = Field(0, ge=0, le=AMOUNT_MAX, strict=True)
 QR_KINDS: dict[str, QrKind] = {
     "gift": QrKind.GIFT, "voucher": QrKind.VOUCHER, "eticket": QrKind.ETICKET
 }
@@ -48,20 +59,22 @@ class CampaignIn(BaseModel):
     id: str = IdStr
     name: str = Field(min_length=1, max_length=200)
     kind: CampaignKind
-    face_value: int = Money  # gift card / fixed voucher value in đồng
-    discount_bp: int = Field(0, ge=0, le=10_000)  # discount vouchers: 1500 = 15 %
-    discount_cap: int = Money
-    min_spend: int = Money
-    uses: int | None = Field(None, ge=1, le=1_000_000)  # voucher uses / ticket entries
-    valid_from: int | None = Field(None, ge=0)
-    valid_until: int | None = Field(None, ge=0)
-    validity_s: int | None = Field(None, gt=0, description="gift cards: valid this long after sale")
+    face_value: Annotated[int, within(AMOUNT)] = 0  # gift card / fixed voucher value in đồng
+    discount_bp: Annotated[int, within(BASIS_POINTS)] = 0  # discount vouchers: 1500 = 15 %
+    discount_cap: Annotated[int, within(AMOUNT)] = 0
+    min_spend: Annotated[int, within(AMOUNT)] = 0
+    uses: Annotated[int, within(USES)] | None = None  # voucher uses / ticket entries
+    valid_from: Annotated[int, within(EPOCH)] | None = None
+    valid_until: Annotated[int, within(EPOCH)] | None = None
+    validity_s: Annotated[int, within(POSITIVE_DURATION)] | None = Field(
+        None, description="gift cards: valid this long after sale"
+    )
     reloadable: bool = False
-    max_balance: int | None = Field(None, gt=0, le=AMOUNT_MAX)
-    accepted_stores: list[str] = Field(default_factory=list, max_length=1000)
-    budget: int | None = Field(None, ge=0, le=10**15)
-    passback_s: int = Field(0, ge=0, le=7 * 86400)
-    gates: list[str] = Field(default_factory=list, max_length=MAX_GATES)
+    max_balance: Annotated[int, within(MAX_BALANCE, hi=AMOUNT.hi)] | None = None
+    accepted_stores: list[WireId] = Field(default_factory=list, max_length=1000)
+    budget: Annotated[int, within(BUDGET)] | None = None
+    passback_s: Annotated[int, within(DURATION, hi=7 * 86400)] = 0
+    gates: list[WireId] = Field(default_factory=list, max_length=MAX_GATES)
 
     @model_validator(mode="after")
     def _consistent(self) -> CampaignIn:
@@ -168,6 +181,11 @@ def reserve_budget(uow: UnitOfWork, campaign: Campaign, count: int) -> int:
     so two concurrent generations cannot both fit into the same remaining budget.
     """
     cost = campaign.worst_case_per_code() * count
+    if campaign.committed + cost > BUDGET.hi:  # no budget set: still what the ledger can count
+        raise budget_exceeded(
+            f"campaign {campaign.id}: {count} codes may cost {cost:,}; a campaign may commit "
+            f"at most {BUDGET.hi:,} in all ({campaign.committed:,} so far)"
+        )
     if campaign.budget is not None and campaign.committed + cost > campaign.budget:
         left = campaign.budget - campaign.committed
         raise budget_exceeded(

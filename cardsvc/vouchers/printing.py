@@ -11,6 +11,7 @@ import csv
 import html
 import io
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,7 @@ from cardsvc.vouchers.generate import Generated, IssuedCode
 
 ImageFormats = Literal["none", "png", "svg", "both"]
 SHEET_LABELS = 1000  # labels per sheet file (24 a printed page)
+VN = timezone(timedelta(hours=7))  # Vietnam: UTC+7, no daylight saving
 CSV_FIELDS = ("code", "instrument", "campaign", "kind", "value", "valid_from", "valid_until",
               "qr_payload")
 
@@ -55,8 +57,16 @@ def write_csv(path: Path, batch: Generated) -> None:
         w.writerow(CSV_FIELDS)
         for c in batch.codes:
             w.writerow((display(c.code), c.instrument, batch.campaign.id, batch.campaign.kind,
-                        batch.campaign.face_value, spec.valid_from or "",
-                        spec.valid_until or "", c.payload))
+                        batch.campaign.face_value, _local(spec.valid_from),
+                        _local(spec.valid_until), c.payload))
+
+
+def _local(epoch: int | None) -> str:
+    """A date-time in Vietnam time with its offset (2027-03-01T00:00+07:00): what people
+    reading the file and the programs importing it both understand; empty when unset."""
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch, VN).isoformat(timespec="minutes")
 
 
 def write_images(

@@ -21,11 +21,13 @@ REPORT_MAX = 10_000
 
 
 def offline_conflicts(
-    uow: UnitOfWork, since: int = 0, limit: int = REPORT_MAX
+    uow: UnitOfWork, since: int = 0, limit: int = REPORT_MAX, store: str | None = None
 ) -> list[dict[str, Any]]:
-    """Offline uses the ledger refused at sync, each with the accepted use of the instrument."""
+    """Offline uses the ledger refused at sync, each with the accepted use of the instrument;
+    for a store: those at its terminals or on instruments it issued."""
     out = []
-    for row in uow.reports.refused_offline(CONFLICT_CODES, since, min(limit, REPORT_MAX)):
+    rows = uow.reports.refused_offline(CONFLICT_CODES, since, min(limit, REPORT_MAX), store)
+    for row in rows:
         row["accepted"] = uow.reports.first_accepted(row["instrument_id"], row["op"])
         out.append(row)
     return out

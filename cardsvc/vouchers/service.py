@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from cardsvc.protocol.qr import QR_PURPOSE, QrSigner
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.storage.unit_of_work import Database
-from cardsvc.vouchers.ratelimit import TokenBuckets
+from cardsvc.vouchers.ratelimit import SharedBuckets
 from cardsvc.vouchers.settings import VoucherSettings
 from keys.errors import KeyNotFoundError, KeysError, KeyStateError
 from keys.keyring import Keyring, KeyringEntry
@@ -34,12 +34,11 @@ class Vouchers:
     settings: VoucherSettings
     signer: QrSigner
     keyring: Keyring
-    limiter: TokenBuckets = field(init=False)
+    limiter: SharedBuckets = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.limiter = TokenBuckets(s.public_burst, s.public_per_minute / 60.0,
-                                    s.public_clients_max)  # fmt: skip
+        self.limiter = SharedBuckets(self.db, s.public_burst, s.public_per_minute)
 
     @property
     def pepper(self) -> bytes:
@@ -60,6 +59,11 @@ def vouchers_from_keystore(
     settings: VoucherSettings,
     store: BaseKeystore,
 ) -> Vouchers:
+    if not settings.code_pepper.get_secret_value():
+        raise VouchersNotConfigured(
+            "CARDSVC_VOUCHERS_CODE_PEPPER is not set: set it to a long random secret, once per "
+            "deployment (codes are stored as HMACs under it); vouchers are off until then"
+        )
     label = settings.qr_key_label
     try:
         signer = store.signer(label)

@@ -6,8 +6,14 @@ under `qr_key_label`; its passphrase or PIN comes from CARDKEYS_PASSPHRASE / CAR
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cardsvc.core.bounds import CODE_COUNT, PAGE, UTC_OFFSET_H
+from cardsvc.protocol.bounds import within
 
 
 class VoucherSettings(BaseSettings):
@@ -19,13 +25,37 @@ class VoucherSettings(BaseSettings):
     code_pepper: SecretStr = SecretStr("")
     qr_key_label: str = "qr"
     # The largest batch one API request may generate (the CLI has no such cap).
-    api_generate_max: int = Field(10_000, ge=1, le=100_000)
-    # Customer balance page: a token bucket per client address.
-    public_burst: int = Field(10, ge=1)  # look-ups allowed at once
-    public_per_minute: float = Field(6.0, gt=0)  # refill rate
-    public_clients_max: int = Field(100_000, ge=100)  # buckets kept (least recent evicted)
-    # Take the client address from X-Forwarded-For (only behind a proxy that sets it).
-    trust_forwarded_for: bool = False
+    api_generate_max: Annotated[int, within(CODE_COUNT, lo=1, hi=100_000, strict=False)] = 10_000
+    # Customer balance page: a token bucket per client address, shared by every worker.
+    public_burst: Annotated[int, within(PAGE, hi=1000, strict=False)] = 10  # look-ups at once
+    public_per_minute: float = Field(6.0, gt=0, le=60_000)  # refill rate
+    # The reverse proxies in front of the service (addresses or networks, comma-separated, e.g.
+    # "10.0.0.5, 10.1.0.0/16"). X-Forwarded-For is believed only from these, and the client is
+    # the rightmost address in it that is not one of them. Empty: the TCP peer is the client.
+    trusted_proxies: str = ""
     # Customer pages show times in this UTC offset (Vietnam: +7, no daylight saving).
-    display_utc_offset_h: int = Field(7, ge=-12, le=14)
-    history_rows: int = Field(20, ge=1, le=200)
+    display_utc_offset_h: Annotated[int, within(UTC_OFFSET_H, strict=False)] = 7
+    history_rows: Annotated[int, within(PAGE, hi=200, strict=False)] = 20
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        proxy_networks(value)  # a mistyped address is refused at start, in words
+        return value
+
+    @property
+    def proxies(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return proxy_networks(self.trusted_proxies)
+
+
+def proxy_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Parse "10.0.0.5, 10.1.0.0/16" into networks; ValueError naming a bad entry."""
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            out.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not an IP address or network (10.0.0.0/8)") from None
+    return tuple(out)

@@ -1,28 +1,44 @@
 """Group-commit isolation: a submission the database refuses fails alone; the others of its group
 commit with their results; a resend of it is answered from the first failure without the
-database. The poisoned submission here issues under a program whose terms the schema cannot
-hold (stored behind the API's bounds, as a defect would), on SQLite and PostgreSQL."""
+database. Since every value is bounded before it reaches storage, the poisoned submission
+stands for a defect: a group holding a transaction on instrument "POISON" sends the real engine
+a value no BIGINT holds (SQLite and PostgreSQL each refuse it in their own way)."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Sequence
 
-from cardsvc.core import InstrumentKind, InstrumentSpec, Unit
+import pytest
+from sqlalchemy import text
+
+from cardsvc.core import InstrumentKind, InstrumentSpec, Policy, Unit
 from cardsvc.protocol.client import LedgerRefused
+from cardsvc.services import committer as committer_module
 from cardsvc.services.committer import GroupCommitter
-from cardsvc.services.ingest import Actor, Submission
+from cardsvc.services.ingest import Actor, Submission, SubmissionResult, commit_group
 from cardsvc.services.isolation import PoisonMemory, RequestFailed, fingerprint
 from cardsvc.storage.faults import DatabaseUnavailable, Fault
 from cardsvc.storage.programs import Program
+from cardsvc.storage.unit_of_work import UnitOfWork
 from tests.ledger.world import Till, World
 
-UNSTORABLE = 2**63  # past BIGINT: only a defect could put it in a program's terms
+UNSTORABLE = 2**64  # past BIGINT on every engine
 
 
-def _poisoned_program(world: World) -> None:
-    spec = InstrumentSpec(InstrumentKind.GIFT, Unit.VND, "BROKEN", valid_until=UNSTORABLE)
-    with world.ledger.db.write() as uow:
-        uow.programs.add(Program("BROKEN", "hỏng", spec, None), world.clock())
+@pytest.fixture
+def poison(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups holding a transaction on instrument POISON fail in the database itself."""
+
+    def poisoned(
+        uow: UnitOfWork, group: Sequence[Submission], now: int, policy: Policy
+    ) -> list[SubmissionResult | Exception]:
+        outcomes = commit_group(uow, group, now, policy)
+        if any(m.instrument == "POISON" for sub in group for m in sub.txs):
+            conn = uow.reports.conn  # the group's own transaction
+            conn.execute(text("SELECT CAST(:v AS BIGINT)"), {"v": UNSTORABLE})
+        return outcomes
+
+    monkeypatch.setattr(committer_module, "commit_group", poisoned)
 
 
 def _idle_committer(world: World) -> GroupCommitter:
@@ -30,13 +46,13 @@ def _idle_committer(world: World) -> GroupCommitter:
     return GroupCommitter(world.ledger.db, world.ledger.committer.policy, clock=world.clock)
 
 
+@pytest.mark.usefixtures("poison")
 def test_one_unstorable_submission_fails_alone_and_the_group_commits(
     world: World, till: Till
 ) -> None:
     other = world.till("T2", "S2")
-    _poisoned_program(world)
     good_a = Submission(Actor(till.id, "S1"), [till.tx("issue", "A", 10_000, program="GIFT")])
-    bad = Submission(Actor(till.id, "S1"), [till.tx("issue", "X", 10_000, program="BROKEN")])
+    bad = Submission(Actor(till.id, "S1"), [till.tx("issue", "POISON", 1, program="GIFT")])
     good_b = Submission(Actor(other.id, "S2"), [other.tx("issue", "B", 20_000, program="PREPAID")])
     good_c = Submission(Actor(other.id, "S2"), [other.tx("top_up", "B", 5_000)])
     committer = _idle_committer(world)
@@ -47,7 +63,7 @@ def test_one_unstorable_submission_fails_alone_and_the_group_commits(
     failure = bad.future.exception()
     assert isinstance(failure, RequestFailed) and failure.code == "request_failed"
     assert world.balance("A") == 10_000 and world.balance("B") == 25_000
-    assert expect_missing(world, "X")
+    assert expect_missing(world, "POISON")
     assert len(committer.poison) == 1
 
 
@@ -55,11 +71,11 @@ def expect_missing(world: World, instrument: str) -> bool:
     return world.get(f"/v1/instruments/{instrument}").status_code == 404
 
 
+@pytest.mark.usefixtures("poison")
 def test_a_resend_of_a_failed_submission_is_answered_without_the_database(
     world: World, till: Till
 ) -> None:
-    _poisoned_program(world)
-    tx = till.tx("issue", "X", 10_000, program="BROKEN")
+    tx = till.tx("issue", "POISON", 1, program="GIFT")
     with pytest.raises(LedgerRefused) as first:
         till.send(tx)
     assert (first.value.status, first.value.code) == (500, "request_failed")
@@ -109,3 +125,13 @@ def test_an_unreachable_database_blames_no_submission(world: World, till: Till) 
     assert all(isinstance(s.future.exception(), DatabaseUnavailable) for s in subs)
     assert len(committer.poison) == 0
     assert world.ledger.db.classify(DatabaseUnavailable()) is Fault.UNAVAILABLE
+
+
+def test_terms_no_column_can_hold_are_refused_by_the_core(world: World, till: Till) -> None:
+    """A program stored behind the API's bounds (as a defect would) cannot reach the database:
+    the core refuses to issue under it, and the rest of the terminal's work goes on."""
+    spec = InstrumentSpec(InstrumentKind.GIFT, Unit.VND, "BROKEN", valid_until=2**63)
+    with world.ledger.db.write() as uow:
+        uow.programs.add(Program("BROKEN", "hỏng", spec, None), world.clock())
+    assert till.do("issue", "X", 10_000, program="BROKEN").code == "invalid_spec"
+    assert till.do("issue", "Y", 10_000, program="GIFT").code == "ok"

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from cardsvc.api.app import create_app
+from cardsvc.core.bounds import ALL
 from cardsvc.settings import Settings
+from tests.ledger.test_access_matrix import HOW_TO_DECLARE, _routes, rules_of
 
 
 def _spec() -> dict[str, Any]:
@@ -38,3 +40,63 @@ def test_ledger_answers_and_errors_have_schemas() -> None:
     assert errors["401"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorMsg"
     }
+
+
+def _integers(node: Any, schemas: dict[str, Any], where: str, seen: set[str]) -> list[tuple]:
+    """Every integer schema reachable from `node` (following $refs once each)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                found += _integers(schemas[name], schemas, name, seen)
+        if node.get("type") == "integer" and "const" not in node and "enum" not in node:
+            found.append((where, node))
+        for key, value in node.items():
+            if key != "$ref":
+                found += _integers(value, schemas, f"{where}.{key}", seen)
+    elif isinstance(node, list):
+        for item in node:
+            found += _integers(item, schemas, where, seen)
+    return found
+
+
+def _input_integers(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Integer schemas of every request body and parameter of every operation."""
+    schemas = spec["components"]["schemas"]
+    found: list[tuple[str, dict[str, Any]]] = []
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            here = f"{method.upper()} {path}"
+            for param in op.get("parameters", []):
+                found += _integers(param["schema"], schemas, f"{here} {param['name']}", set())
+            body = op.get("requestBody", {}).get("content", {})
+            found += _integers(body, schemas, f"{here} body", set())
+    return found
+
+
+def test_every_integer_that_enters_is_bounded_by_one_of_the_ledgers_bounds() -> None:
+    """Bodies and query parameters: each integer has a minimum and a maximum inside a bound
+    of cardsvc.core.bounds, which it names (x-bound); the schema's columns keep the same
+    bounds (test_migrations), so whatever the API accepts can be stored."""
+    found = _input_integers(_spec())
+    problems = []
+    for where, schema in found:
+        bound = next((b for b in ALL if b.name == schema.get("x-bound")), None)
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if bound is None or low is None or high is None or not bound.lo <= low <= high <= bound.hi:
+            problems.append(
+                f"{where}: declare it Annotated[int, within(BOUND)] (cardsvc.protocol.bounds) "
+                "or query_int(BOUND) (cardsvc.api.params), BOUND from cardsvc.core.bounds"
+            )
+    assert problems == []
+    names = {w for w, _ in found}
+    assert any("TransactionMsg" in w for w in names) and any("clearing start" in w for w in names)
+
+
+def test_every_route_declares_who_may_call_it() -> None:
+    """The authorization matrix (test_access_matrix) reads each route's declared rule."""
+    missing = [key for key, route in _routes().items() if not rules_of(route)]
+    assert missing == [], f"{missing}: {HOW_TO_DECLARE}"

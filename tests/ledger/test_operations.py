@@ -84,7 +84,7 @@ def test_block_unblock_expire_through_the_people_endpoints(world: World, till: T
     assert world.view("G1")["status"] == "expired"
     assert posting_sums(world.ledger.db.engine)["breakage:GIFT"] == 200_000
     assert expect(world.act("G1", "unblock", staff))["code"] == "expired"
-    assert expect(world.act("NO-SUCH-CARD", "block", staff))["code"] == "not_found"
+    assert expect(world.act("NO-SUCH-CARD", "block", staff), 404)["error"] == "not_found"
     history = expect(world.get("/v1/instruments/G1/history"))["transactions"]
     assert {(t["op"], t["code"], t["terminal_id"]) for t in history if t["op"] == "block"} == {
         ("block", "ok", "api")

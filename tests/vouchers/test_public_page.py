@@ -92,13 +92,13 @@ def test_enumeration_is_throttled_per_client(strict_env: Env) -> None:
     assert other.status_code == 429  # forwarded addresses are ignored unless trusted
 
 
-def test_token_bucket_refills_and_stays_bounded() -> None:
-    from cardsvc.vouchers.ratelimit import TokenBuckets
+def test_token_bucket_refills_in_whole_thousandths() -> None:
+    from cardsvc.vouchers.ratelimit import refill_and_take
 
-    b = TokenBuckets(burst=2, rate_per_s=0.5, max_clients=3)
-    assert b.take("a", 0.0) == 0.0 and b.take("a", 0.0) == 0.0
-    assert b.take("a", 0.0) == pytest.approx(2.0)
-    assert b.take("a", 2.0) == 0.0  # one token back after two seconds
-    for n, client in enumerate("bcde"):
-        b.take(client, float(n))
-    assert len(b) == 3
+    full = 2000  # two tokens
+    tokens, wait = refill_and_take(full, 0, 0, burst=2, per_minute=30.0)
+    assert (tokens, wait) == (1000, 0.0)
+    tokens, wait = refill_and_take(0, 0, 0, burst=2, per_minute=30.0)
+    assert tokens == 0 and wait == pytest.approx(2.0)  # one token per two seconds
+    assert refill_and_take(0, 0, 2000, burst=2, per_minute=30.0) == (0, 0.0)
+    assert refill_and_take(0, 0, 10**9, burst=2, per_minute=30.0)[0] == 1000  # capped at burst
