@@ -252,3 +252,6 @@ voucher_codes = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)
+
+# Customers (revision 0005) declare their tables on the same metadata, in their own module.
+from cardsvc.storage import customer_tables as customer_tables  # noqa: E402
