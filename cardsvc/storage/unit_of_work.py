@@ -19,6 +19,7 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from cardsvc.storage.backoffice import BackofficeRepository
 from cardsvc.storage.campaigns import CampaignRepository
 from cardsvc.storage.card_mirror import CardMirrorRepository
 from cardsvc.storage.db import make_engine
@@ -68,6 +69,10 @@ class UnitOfWork:
     @cached_property
     def reports(self) -> ReportRepository:
         return ReportRepository(self._conn)
+
+    @cached_property
+    def backoffice(self) -> BackofficeRepository:
+        return BackofficeRepository(self._conn)
 
 
 class Database:
