@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from cardsvc.api.deps import LedgerDep, ReadUow, Scope, allow, instrument_store
+from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.params import query_int
 from cardsvc.api.views import (
     ERRORS,
@@ -37,9 +38,12 @@ AnyPerson = Annotated[Person, allow(Role.ADMIN, Role.FINANCE, Role.STAFF)]
 
 
 @router.get("/v1/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS)
-def lookup(instrument_id: str, person: AnyPerson, uow: ReadUow) -> dict[str, Any]:
-    """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
-    return queries.instrument_view(uow, instrument_id)
+def lookup(
+    instrument_id: str, person: AnyPerson, ledger: LedgerDep, uow: ReadUow
+) -> dict[str, Any]:
+    """Balance, status and validity (a member card's tier and points with them). Cards roam
+    across the chain: any store's staff may look."""
+    return with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
 
 
 @router.get(

@@ -72,6 +72,13 @@ SEQ = Bound("seq", 1, 2**62, "a terminal's transaction sequence number")
 CARD_COUNTER = Bound("card_counter", 0, 2**32 - 1, "a purse card's transaction counter")
 CARD_VALUE = Bound("card_value", -(2**31), 2**31 - 1, "a purse card's value file")
 ROW_ID = Bound("row_id", 1, INT64_MAX, "a row number the database assigns")
+ATTEMPTS = Bound("attempts", 0, 1_000, "tries or failures counted")
+RATING = Bound("rating", 1, 5, "a customer's rating, 1 to 5")
+
+# Calendar fields (a customer's birthday).
+DAY_OF_MONTH = Bound("day_of_month", 1, 31, "a day of the month")
+MONTH = Bound("month", 1, 12, "a month")
+YEAR = Bound("year", 1900, 2200, "a year")
 
 # Operations: ports, workers, sizes.
 PORT = Bound("port", 1, 65_535, "a TCP port")

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from cardsvc.core.bounds import (
     AMOUNT,
+    ATTEMPTS,
     BALANCE,
     BUDGET,
     CARD_COUNTER,
@@ -185,6 +186,9 @@ transactions = Table(
     Column(
         "card_counter", BigInteger, info=bounded(CARD_COUNTER)
     ),  # ... and its transaction counter after this operation
+    # loyalty operations: their inputs (excluded lines, tenders, reason) and what they did to
+    # the member (points earned, lot, rules, spend, clawback), as JSON (storage/loyalty.py)
+    Column("loyalty", Text),
     UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
@@ -306,6 +310,118 @@ voucher_codes = Table(
     Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
 )
 Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)
+
+# --- loyalty (revision 0004) -------------------------------------------------------------------
+
+loyalty_rules = Table(
+    "loyalty_rules",
+    metadata,
+    # One version of a program's loyalty rules (the id is the version): earning, lots, spending,
+    # tiers. Immutable; in force from `effective_from` until the next version's.
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True, info=bounded(ROW_ID)),
+    Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
+    Column("effective_from", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column("rules", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column("created_by", String(ID)),
+    UniqueConstraint("program_id", "effective_from", name="uq_loyalty_rules_program_effective"),
+)
+
+loyalty_members = Table(
+    "loyalty_members",
+    metadata,
+    # A member instrument's loyalty state; its points balance stays in `instruments` and always
+    # equals the sum of its lots.
+    Column("instrument_id", String(ID), primary_key=True),
+    Column("program_id", String(ID), nullable=False),
+    Column("tier", String(32), nullable=False),
+    Column("floor_tier", String(32), nullable=False),
+    Column("tier_since", BigInteger, nullable=False, info=bounded(EPOCH)),
+    # the next tier review (None: at the lowest tier)
+    Column("review_at", BigInteger, info=bounded(LATE_EPOCH)),
+    Column("debt", BigInteger, nullable=False, info=bounded(BALANCE)),
+    Column("lots", Text, nullable=False),  # JSON [[expires_at, available_at, points], ...]
+    Column("days", Text, nullable=False),  # JSON [[local day, spend, points], ...], 12 months
+    # the soonest lot expiry: what the expiry run looks for
+    Column("next_expiry", BigInteger, info=bounded(LATE_EPOCH)),
+    Column("updated_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+)
+Index("ix_loyalty_members_next_expiry", loyalty_members.c.next_expiry)
+Index("ix_loyalty_members_review_at", loyalty_members.c.review_at)
+
+loyalty_tier_history = Table(
+    "loyalty_tier_history",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True, info=bounded(ROW_ID)),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("at", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column("from_tier", String(32), nullable=False),
+    Column("to_tier", String(32), nullable=False),
+    Column("reason", String(16), nullable=False),  # upgrade, review, refund
+    Column("tx_id", String(ID), nullable=False),
+)
+Index("ix_loyalty_tier_history_instrument", loyalty_tier_history.c.instrument_id,
+      loyalty_tier_history.c.at)  # fmt: skip
+# --- the back office: sign-in, sessions, the audit log (revision 0008) ----------------------
+
+# A person's back-office sign-in, beside their API token (`users`): a memory-hard password
+# hash, the failures since the last success (lock-out) and an optional TOTP second factor.
+person_logins = Table(
+    "person_logins",
+    metadata,
+    Column("person_id", String(ID), ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),  # scrypt$N$r$p$salt$hash
+    Column("failures", Integer, nullable=False, info=bounded(ATTEMPTS)),
+    Column("locked_until", BigInteger, info=bounded(LATE_EPOCH)),
+    Column("totp_secret", String(64)),  # base32; None: no second factor
+    Column("must_change", Boolean, nullable=False),  # set by an administrator's reset
+    Column("changed_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+)
+
+# Signed-in browsers. Only the SHA-256 of the cookie's value is kept; the CSRF token is per
+# session and travels in every form.
+backoffice_sessions = Table(
+    "backoffice_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("person_id", String(ID), ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("verified", Boolean, nullable=False),  # password and (when set) TOTP both passed
+    Column("created_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column("expires_at", BigInteger, nullable=False, info=bounded(LATE_EPOCH)),
+)
+Index("ix_backoffice_sessions_person", backoffice_sessions.c.person_id)
+
+# Every change made through the back office or the administration API: who, when, what, the
+# state before and after (JSON). Only ever inserted into.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True, info=bounded(ROW_ID)),
+    Column("at", BigInteger, nullable=False, info=bounded(EPOCH)),
+    Column("person_id", String(ID), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("client", String(64), nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_audit_log_target", audit_log.c.target)
+
+# The chart of accounts the journal export maps ledger accounts to, by account kind (the part
+# of a ledger account's name before ':'). Rows override the Vietnamese defaults.
+account_map = Table(
+    "account_map",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("updated_at", BigInteger, nullable=False, info=bounded(EPOCH)),
+)
+
+# Customers (revision 0005) declare their tables on the same metadata, in their own module.
+from cardsvc.storage import customer_tables as customer_tables  # noqa: E402
 
 # --- shared rate limits (revision 0009) ------------------------------------------------------
 

@@ -41,16 +41,19 @@ class SharedBuckets:
         burst: int,
         per_minute: float,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        *,
+        prefix: str = "public",
     ) -> None:
         if burst < 1 or per_minute <= 0:
             raise ValueError("burst >= 1 and per_minute > 0")
         self.db, self.burst, self.per_minute, self.clock_ms = db, burst, per_minute, clock_ms
+        self.prefix = prefix  # one family of buckets per page family
         self.refill_ms = int(burst * 60_000 / per_minute) + 1  # empty to full
 
     def take(self, client: str) -> float:
         """Take a token for `client`: 0.0 if allowed, else the seconds until one is free."""
         now = self.clock_ms()
-        key = f"public:{client}"[:80]
+        key = f"{self.prefix}:{client}"[:80]
         with self.db.write() as uow:
             repo = uow.rate_limits
             tokens, updated = repo.load(key, self.burst * MILLI, now)

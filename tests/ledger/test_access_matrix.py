@@ -108,11 +108,13 @@ def rules_of(route: Any) -> list[Rule]:
 
 
 def _routes() -> dict[str, Any]:
-    """Every API route with its effective dependencies (the router's included)."""
+    """Every operation of the OpenAPI document, as its route with its effective dependencies
+    (the router's included). Pages outside the document (the customer page, the back office's
+    signed-in pages) keep their own sign-in rules."""
     app = create_app(Settings(database_url="sqlite://"))
     found: dict[str, Any] = {}
     for ctx in iter_route_contexts(app.routes):
-        if isinstance(ctx.original_route, APIRoute):
+        if isinstance(ctx.original_route, APIRoute) and ctx.include_in_schema:
             found.update({f"{m} {ctx.path}": ctx for m in ctx.methods or ()})
     return found
 
