@@ -18,8 +18,10 @@ from cardsvc.core.bounds import (
     USES,
     Bound,
 )
+from cardsvc.customers.settings import CustomerSettings
 from cardsvc.settings import Settings
 from cardsvc.vouchers.settings import VoucherSettings
+from tests.ledger.test_openapi import _within_a_bound
 from tests.ledger.world import Till, World, expect
 
 
@@ -74,13 +76,15 @@ def test_a_campaign_past_the_bounds_is_refused(world: World) -> None:
     assert "validity_s" in refused["detail"]
 
 
-@pytest.mark.parametrize("model", [Settings, VoucherSettings])
+@pytest.mark.parametrize("model", [Settings, VoucherSettings, CustomerSettings])
 def test_every_integer_setting_is_bounded(model: type[BaseModel]) -> None:
+    """Settings are input too: each integer has both limits, inside one of the ledger's
+    bounds (the one it names, x-bound, when it names one)."""
     properties = model.model_json_schema()["properties"]
     integers = {name: p for name, p in properties.items() if p.get("type") == "integer"}
     assert integers, "no integer settings found"
     for name, schema in integers.items():
-        assert {"minimum", "maximum", "x-bound"} <= set(schema), name
+        assert _within_a_bound(schema), f"{model.__name__}.{name} is not bounded: {schema}"
 
 
 def test_an_out_of_range_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
