@@ -9,6 +9,7 @@ import sys
 from pydantic import ValidationError
 
 from cardsvc.commands import COMMAND_MODULES
+from cardsvc.protocol.explain import invalid_fields
 from cardsvc.storage.faults import DatabaseUnavailable
 
 
@@ -49,17 +50,6 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, DatabaseUnavailable):
         return f"{exc.detail} (check CARDSVC_DATABASE_URL and that the database server runs)"
     return str(exc)
-
-
-def invalid_fields(exc: ValidationError) -> str:
-    """"port: must be ... (you gave 'abc')" per bad field: no URLs, no type names."""
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(x) for x in err.get("loc", ())) or exc.title
-        given = err.get("input")
-        shown = f" (you gave {given!r})" if isinstance(given, str | int | float) else ""
-        parts.append(f"{where}: {err.get('msg', 'invalid').rstrip('.')}{shown}")
-    return "; ".join(parts)
 
 
 if __name__ == "__main__":

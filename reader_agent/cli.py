@@ -8,6 +8,9 @@ import logging
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
+from cardsvc.protocol.explain import invalid_fields
 from reader_agent.agent.commands import add_enroll, add_rotate, add_run
 from reader_agent.emulate.cli import add_emulate
 
@@ -72,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a sentence for the person at the till, not a traceback
+        if args.verbose:
+            raise
+        said = invalid_fields(exc) if isinstance(exc, ValidationError) else str(exc)
+        print(f"reader-agent: error: {said} (run with -v for details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -31,6 +31,17 @@ DEFAULT_DESFIRE_UID = "04C0FFEE000001"
 DEFAULT_NTAG_UID = "04C0FFEE000002"
 
 
+def _balance(text: str) -> int:
+    """A purse balance in whole đồng: a DESFire value file holds 0 .. 2**31 - 1."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of đồng") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"{value:,} is out of range: 0 to 2,147,483,647 đồng")
+    return value
+
+
 def add_emulate(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("emulate", help="present an emulated card to a reader stack")
     kinds = parser.add_subparsers(dest="card", required=True)
@@ -38,7 +49,7 @@ def add_emulate(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     desfire.add_argument("--uid", default=DEFAULT_DESFIRE_UID, help="7-byte UID in hex")
     desfire.add_argument(
         "--balance",
-        type=int,
+        type=_balance,
         help="personalise as a purse with this balance, with the card keys of the agent's "
         "keystore (CARDKEYS_*, READER_AGENT_CARD_*), as `reader-agent` issuing would",
     )

@@ -9,6 +9,8 @@ import argparse
 import sys
 from typing import Any
 
+from pydantic import ValidationError
+
 from terminals.counter.settings import CounterSettings
 
 
@@ -36,7 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     from terminals.counter.app import create_app
 
     args = build_parser().parse_args(argv)
-    settings = counter_settings(args)
+    try:
+        settings = counter_settings(args)
+    except ValidationError as exc:  # TERMINALS_COUNTER_PORT=abc: a sentence, not a traceback
+        for err in exc.errors()[:5]:
+            where = ".".join(str(x) for x in err.get("loc", ()))
+            print(f"terminals: error: {where}: {err.get('msg')} (you gave {err.get('input')!r})",
+                  file=sys.stderr)  # fmt: skip
+        return 2
     print(f"counter on http://{settings.host}:{settings.port}/ (agent {settings.agent_url})")
     try:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
