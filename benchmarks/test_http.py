@@ -5,7 +5,7 @@ Both servers are uvicorn subprocesses on loopback ports, one worker, uvloop + ht
 access log. The ledger is the real app (`cardsvc.api.app:create_app`) on a seeded SQLite file
 (WAL, synchronous=FULL): each request is verified, parsed, group-committed and answered once
 durable. The baseline is `bare_app` below: it only verifies the request's signature (the same
-`verify_request`, a fixed key) and answers a small JSON. Requests are signed before the clock
+`verify_signed`, a fixed key) and answers a small JSON. Requests are signed before the clock
 starts (signing is the terminal's cost). The load generator is this process: 64 keep-alive
 connections on one uvloop event loop, sharing the machine's 2 cores with the server; its CPU
 time is reported too.
@@ -36,7 +36,8 @@ from fastapi import FastAPI, Request
 from ledger_world import World, seed
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from cardsvc.protocol.signing import KeyStatus, sign_request, verify_request
+from cardsvc.protocol.signing import KeyStatus, sign_request
+from cardsvc.protocol.strict_verify import verify_signed
 from cardsvc.storage.db import make_engine
 
 CLIENTS = 64
@@ -59,7 +60,7 @@ def bare_app() -> FastAPI:
     @app.post(PATH)
     async def verify_only(request: Request) -> dict[str, str]:
         body = await request.body()
-        verify_request(
+        verify_signed(
             request.method,
             str(request.url),
             request.headers,

@@ -38,7 +38,8 @@ from sqlalchemy.engine import make_url
 
 from cardsvc.core import Policy
 from cardsvc.protocol.messages import BatchRequest, TransactionMsg
-from cardsvc.protocol.signing import sign_request, verify_request
+from cardsvc.protocol.signing import sign_request
+from cardsvc.protocol.strict_verify import verify_signed
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.services.ingest import Actor, Evidence, Submission, SubmissionResult
 from cardsvc.services.terminals import KeyDirectory
@@ -80,7 +81,7 @@ class Ingest:
 
     def __call__(self, headers: dict[str, str], body: bytes) -> SubmissionResult:
         now = clock()
-        params, key = verify_request(
+        params, key = verify_signed(
             "POST",
             URL,
             headers,

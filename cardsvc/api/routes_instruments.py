@@ -71,7 +71,8 @@ async def act(
     msg = staff_instruction(action, instrument_id)
     actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
     outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
-    return outcome.results[0]
+    r = outcome.results[0]
+    return ResultMsg(id=r.id, seq=r.seq, code=r.code, balance_after=r.balance_after)
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)

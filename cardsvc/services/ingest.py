@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from cardsvc.core import Funding, Op, Policy, Result, ResultCode, Transaction, apply
 from cardsvc.core.card_mirror import CardReport, judge
 from cardsvc.protocol.codes import ProtocolCode
-from cardsvc.protocol.messages import ResultMsg
 from cardsvc.protocol.signing import SignatureRejected
+from cardsvc.protocol.wire import WireResult
 from cardsvc.services.instructions import Instruction, staff_instruction
 from cardsvc.storage.evidence import Evidence
 from cardsvc.storage.ledger import TxMeta
@@ -44,7 +44,7 @@ class Actor:
 @dataclass(frozen=True, slots=True)
 class SubmissionResult:
     request_id: int | None
-    results: list[ResultMsg]
+    results: list[WireResult]  # msgspec structs: ~20x cheaper to build than the pydantic ResultMsg
 
 
 @dataclass(slots=True)
@@ -143,7 +143,7 @@ class _BatchPlan:
             return ProtocolCode.UNKNOWN_PROGRAM
         return None
 
-    def run(self, policy: Policy) -> list[list[ResultMsg]]:
+    def run(self, policy: Policy) -> list[list[WireResult]]:
         to_block = self._judge_cards()
         for a in self.added:
             _close_chains(a.msgs, a.decided)
@@ -227,16 +227,14 @@ class _BatchPlan:
         )
 
     @staticmethod
-    def _answers(a: _Added, core_results: Sequence[Result]) -> list[ResultMsg]:
+    def _answers(a: _Added, core_results: Sequence[Result]) -> list[WireResult]:
         out = []
         for m, slot in zip(a.msgs, a.slots, strict=True):
             if isinstance(slot, int):
                 r = core_results[slot]
-                out.append(
-                    ResultMsg(id=m.id, seq=m.seq, code=r.code, balance_after=r.balance_after)
-                )
+                out.append(WireResult(m.id, m.seq, str(r.code), r.balance_after))
             else:
-                out.append(ResultMsg(id=m.id, seq=m.seq, code=slot))
+                out.append(WireResult(m.id, m.seq, slot))
         return out
 
 
