@@ -18,6 +18,7 @@ from cardsvc.api import (
     routes_vouchers,
 )
 from cardsvc.api.limits import BodyLimit
+from cardsvc.backoffice.app import install as install_backoffice
 from cardsvc.settings import Settings, get_settings
 from cardsvc.wiring import Ledger, build_ledger, wall_clock
 
@@ -55,4 +56,5 @@ def create_app(
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers)
     for module in (*routers, routes_public):
         app.include_router(module.router)
+    install_backoffice(app)
     return app
