@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow
+from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import (
     ERRORS,
     CardAlerts,
@@ -17,6 +18,7 @@ from cardsvc.api.views import (
     Liability,
 )
 from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.wire import result_msg
 from cardsvc.services import queries
 from cardsvc.services.clearing import clearing
 from cardsvc.services.ingest import Actor, Submission
@@ -29,10 +31,13 @@ HQ_STORE = "hq"  # the store recorded for actions taken by people without a stor
 
 
 @router.get("/v1/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS)
-def lookup(instrument_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any]:
-    """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
+def lookup(
+    instrument_id: str, person: PersonDep, ledger: LedgerDep, uow: ReadUow
+) -> dict[str, Any]:
+    """Balance, status and validity (a member card's tier and points with them). Cards roam
+    across the chain: any store's staff may look."""
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
-    return queries.instrument_view(uow, instrument_id)
+    return with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
 
 
 @router.get(
@@ -71,8 +76,7 @@ async def act(
     msg = staff_instruction(action, instrument_id)
     actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
     outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
-    r = outcome.results[0]
-    return ResultMsg(id=r.id, seq=r.seq, code=r.code, balance_after=r.balance_after)
+    return result_msg(outcome.results[0])
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from cardsvc.core.amounts import AMOUNT_MAX, BATCH_MAX
-from cardsvc.protocol.messages import BatchRequest, TransactionMsg
+from cardsvc.protocol.messages import BatchRequest, ResultMsg, TransactionMsg
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+\Z")]
 Amount = Annotated[int, msgspec.Meta(ge=0, le=AMOUNT_MAX)]
@@ -29,8 +29,10 @@ Seq = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
 Int32 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 
 TerminalOp = Literal[
-    "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release"
-]
+    "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release",
+    "purchase", "award", "deduct",
+]  # fmt: skip
+Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
 
 
 class WireCard(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -60,6 +62,9 @@ class WireTransaction(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     linked: bool = False
     occurred_at: EpochSeconds | None = None
     card: WireCard | None = None
+    excluded: Amount = 0
+    tenders: Annotated[dict[Tender, Amount], msgspec.Meta(max_length=4)] | None = None
+    reason: Id | None = None
 
 
 class WireBatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -71,6 +76,21 @@ class WireBatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ]
 
 
+class WireLoyalty(msgspec.Struct, kw_only=True):
+    """messages.LoyaltyMsg: what a loyalty transaction did to the member."""
+
+    earned: int = 0
+    debt_paid: int = 0
+    rules: list[str] = msgspec.field(default_factory=list)
+    spent: int = 0
+    available_at: int | None = None
+    expires_at: int | None = None
+    clawed: int = 0
+    returned: int = 0
+    debt_added: int = 0
+    tier: str = ""
+
+
 class WireResult(msgspec.Struct, frozen=True):
     """messages.ResultMsg: one answer per transaction."""
 
@@ -78,6 +98,7 @@ class WireResult(msgspec.Struct, frozen=True):
     seq: int
     code: str
     balance_after: int | None = None
+    loyalty: WireLoyalty | None = None
 
 
 class WireResponse(msgspec.Struct, kw_only=True):
@@ -106,3 +127,8 @@ def decode_batch(body: bytes) -> Sequence[WireTransaction | TransactionMsg]:
 
 def encode_response(request_id: int | None, results: list[WireResult]) -> bytes:
     return _ENCODER.encode(WireResponse(results=results, request_id=request_id))
+
+
+def result_msg(result: WireResult) -> ResultMsg:
+    """One answer as the pydantic model, for the endpoints that answer a single result."""
+    return ResultMsg.model_validate(msgspec.to_builtins(result))

@@ -10,12 +10,13 @@ no copy per transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from cardsvc.protocol.messages import CardEvidence
 
-StaffOp = Literal["block", "unblock", "expire"]
+StaffOp = Literal["block", "unblock", "expire", "expire_points", "tier_review"]
 FundingSource = Literal["cash", "promotion"]
 
 
@@ -63,6 +64,12 @@ class Instruction(Protocol):
     def occurred_at(self) -> int | None: ...
     @property
     def card(self) -> CardFields | None: ...
+    @property
+    def excluded(self) -> int: ...
+    @property
+    def tenders(self) -> Mapping[Any, int] | None: ...  # keys: the tender names
+    @property
+    def reason(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,9 @@ class ServiceInstruction:
     linked: bool = False
     occurred_at: int | None = None
     card: CardEvidence | None = None
+    excluded: int = 0
+    tenders: Mapping[str, int] | None = None
+    reason: str | None = None
 
 
 def staff_instruction(op: StaffOp, instrument: str) -> ServiceInstruction:
