@@ -77,6 +77,7 @@ def commit_group(
             outcomes[i] = SignatureRejected("replay", "this request (key id, nonce) was seen")
     live = [i for i in range(len(group)) if outcomes[i] is None]
     plan = _BatchPlan(uow, now)
+    plan.read_journals([group[i] for i in live])
     for i in live:
         plan.add(group[i], request_ids[i])
     results = plan.run(policy)
@@ -118,14 +119,32 @@ class _BatchPlan:
         self.uow, self.now = uow, now
         self.added: list[_Added] = []
         self.claimed: dict[tuple[str, int], str] = {}  # (terminal, seq) -> tx id, this group
+        self.journals: dict[str, tuple[dict[int, str], dict[str, int]]] = {}  # per terminal
+
+    def read_journals(self, subs: Sequence[Submission]) -> None:
+        """The journal rows every submission's sequence checks need: one look-up per terminal
+        for the whole group, not one per submission (online, a group is ~60 one-transaction
+        requests, mostly from a few terminals: each look-up is a round trip on PostgreSQL)."""
+        wanted: dict[str, tuple[list[int], list[str]]] = {}
+        for sub in subs:
+            seqs, ids = wanted.setdefault(sub.actor.terminal_id, ([], []))
+            for m in sub.txs:
+                if m.seq:
+                    seqs.append(m.seq)
+                    ids.append(m.id)
+        for terminal, (seqs, ids) in wanted.items():
+            self.journals[terminal] = self.uow.evidence.journal_of(terminal, seqs, ids)
 
     def add(self, sub: Submission, request_id: int | None) -> None:
         msgs = list(sub.txs)
         decided: list[str | None] = [None] * len(msgs)
-        numbered = [m for m in msgs if m.seq]
-        by_seq, by_id = self.uow.evidence.journal_of(
-            sub.actor.terminal_id, [m.seq for m in numbered], [m.id for m in numbered]
-        )
+        terminal = sub.actor.terminal_id
+        if terminal not in self.journals:
+            numbered = [m for m in msgs if m.seq]
+            self.journals[terminal] = self.uow.evidence.journal_of(
+                terminal, [m.seq for m in numbered], [m.id for m in numbered]
+            )
+        by_seq, by_id = self.journals[terminal]
         for k, m in enumerate(msgs):
             if not m.seq:
                 continue  # made by the service for a person (block, expire): no terminal sequence
