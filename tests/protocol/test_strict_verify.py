@@ -148,7 +148,7 @@ def _flip(value: str, at: int, char: str) -> str:
     return value[:at] + char + value[at + 1:]
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     body=st.binary(max_size=64),
     signer=st.integers(0, 1),

@@ -166,7 +166,7 @@ def _with_defaults(tx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=bodies())
 def test_the_mirror_accepts_only_what_the_model_accepts_with_the_same_values(body: bytes) -> None:
     model, mirror = _pydantic(body), _mirror(body)
