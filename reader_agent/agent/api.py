@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
+from reader_agent.agent.api_counter import counter_routes
 from reader_agent.agent.outbox import State
 from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
@@ -71,6 +72,7 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
     _install_errors(app)
     _status_routes(app, runtime)
     _card_routes(app, runtime.agent)
+    counter_routes(app, runtime, _serve)  # programs, codes, receipts, staff and shifts
     return app
 
 
@@ -99,7 +101,7 @@ def _install_errors(app: FastAPI) -> None:
 
 
 def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
-    """Health, readers, the offline queue and sync, shifts."""
+    """Health, readers, the offline queue and sync, the current shift."""
 
     @_serve(app, c.HEALTH)
     def health() -> c.Health:
@@ -127,10 +129,6 @@ def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
             status = queue_status(runtime).model_dump()
             return c.SyncAnswer(**status, synced=False, detail=str(exc))
         return c.SyncAnswer(**queue_status(runtime).model_dump(), synced=True)
-
-    @_serve(app, c.OPEN_SHIFT)
-    def open_shift(body: c.ShiftRequest) -> c.Shift:
-        return _answer(c.Shift, runtime.shifts.open(body.staff).__dict__)
 
     @_serve(app, c.SHIFT)
     def current_shift() -> c.CurrentShift:

@@ -12,13 +12,13 @@ from terminals.counter.settings import CounterSettings
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERMINALS_COUNTER_AGENT_URL", "http://127.0.0.1:9000")
     monkeypatch.setenv("TERMINALS_COUNTER_LANGUAGE", "en")
-    monkeypatch.setenv("TERMINALS_COUNTER_PROGRAMS", '{"PREPAID": "Thẻ trả trước"}')
+    monkeypatch.setenv("TERMINALS_COUNTER_RECEIPT_HEADER", '["Cửa hàng 1", "12 Lê Lợi"]')
     monkeypatch.setenv("TERMINALS_COUNTER_PORT", "8790")
     settings = CounterSettings()
     assert (settings.agent_url, settings.language, settings.port) == (
         "http://127.0.0.1:9000", "en", 8790,
     )  # fmt: skip
-    assert settings.programs == {"PREPAID": "Thẻ trả trước"}
+    assert settings.receipt_header == ["Cửa hàng 1", "12 Lê Lợi"]
     assert settings.host == "127.0.0.1"  # loopback unless told otherwise
 
 
@@ -31,7 +31,8 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("LANGUAGE", "fr"), ("PORT", "70000"), ("TAP_TIMEOUT_S", "0"), ("PROGRAMS", "[1, 2]")],
+    [("LANGUAGE", "fr"), ("PORT", "70000"), ("TAP_TIMEOUT_S", "0"),
+     ("RECEIPT_HEADER", '["' + "x" * 49 + '"]'), ("RECEIPT_HEADER", '{"a": 1}')],
 )  # fmt: skip
 def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(f"TERMINALS_COUNTER_{name}", value)
