@@ -90,6 +90,13 @@ class CodeRedeemRequest(BaseModel):
     request_id: Id | None = None
 
 
+class CodeSellRequest(BaseModel):
+    """Sell a printed gift card by its code: issued for its face value, paid in cash."""
+
+    code: CodeText
+    request_id: Id | None = None
+
+
 class VoidRequest(BaseModel):
     """Void a code redemption of this store (the voucher's use, the gift value, the entry
     comes back), inside the ledger's void window."""
@@ -381,6 +388,7 @@ _LEDGER = (ErrorCode.LEDGER_UNAVAILABLE,)
 PROGRAMS = Route("GET", "/v1/programs", CardPrograms, None, _LEDGER)
 QUOTE_CODE = Route("POST", "/v1/codes/quote", CodeQuote, CodeQuoteRequest, _LEDGER)
 REDEEM_CODE = Route("POST", "/v1/codes/redeem", OperationResult, CodeRedeemRequest, _LEDGER)
+SELL_CODE = Route("POST", "/v1/codes/sell", OperationResult, CodeSellRequest, _LEDGER)
 VOID = Route("POST", "/v1/void", OperationResult, VoidRequest, _LEDGER)
 RECEIPTS = Route("GET", "/v1/receipts", ReceiptList)  # ?number=&instrument=&since=&until=
 RECEIPT = Route("GET", "/v1/receipts/{tx_id}", Receipt, None, (ErrorCode.NOT_FOUND,))
@@ -391,6 +399,7 @@ CLOSE_SHIFT = Route("POST", "/v1/shift/close", ShiftReport, CloseShiftRequest,
 
 ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIFT, TAP, ISSUE,
                              TOP_UP, REDEEM, REFUND, RESULT, PROGRAMS, QUOTE_CODE, REDEEM_CODE,
-                             VOID, RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT)  # fmt: skip
+                             SELL_CODE, VOID, RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT,
+                             CLOSE_SHIFT)  # fmt: skip
 OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
                                "refund": REFUND}  # fmt: skip

@@ -28,6 +28,9 @@ TRANSACTION_PATH = "/v1/terminal/transactions/{tx_id}"
 UNKNOWN_CODE = "unknown_code"  # no instrument has this code (typed or scanned)
 CODE_TYPO = "code_typo"  # the typed code's check character fails: a misread character
 NOT_A_CODE_INSTRUMENT = "not_a_code_instrument"  # a card's purse, not a voucher, gift or ticket
+PURCHASE_MISSING = "purchase_missing"  # no sale amount yet: what the code takes off depends on it
+NOTHING_TO_DISCOUNT = "nothing_to_discount"  # the code takes nothing off this sale
+GIFT_NOT_SOLD = "gift_not_sold"  # a printed gift card not sold yet: `balance` is its face value
 # A scanned payload refused before the ledger looked for its instrument: the QR reason
 # (malformed, bad_signature, unknown_key ...) prefixed, e.g. "qr_bad_signature".
 QR_REASON_PREFIX = "qr_"

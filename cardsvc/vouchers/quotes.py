@@ -28,17 +28,32 @@ _STATE_REASONS = frozenset({qr.QrReason.OK, qr.QrReason.NOT_YET_VALID, qr.QrReas
                             qr.QrReason.REVOKED})  # fmt: skip
 
 
-def find_instrument(uow: UnitOfWork, v: Vouchers, text: str) -> tuple[str | None, str]:
-    """A typed code or a scanned payload -> (instrument id, "ok") or (None, why not)."""
+def find_instrument(uow: UnitOfWork, v: Vouchers, text: str) -> tuple[str | None, str, str | None]:
+    """A typed code or a scanned payload -> (instrument id, "ok", campaign) or (None, why not,
+    None)."""
     if looks_like_payload(text):
         found, check = resolve_payload(v, text)
         if check.reason not in _STATE_REASONS or found.instrument is None:
-            return None, wire.QR_REASON_PREFIX + str(check.reason)
-        return found.instrument, "ok"
+            return None, wire.QR_REASON_PREFIX + str(check.reason), None
+        return found.instrument, "ok", found.campaign
     found = resolve_code(uow, v, text)
     if found.instrument is None:
-        return None, wire.CODE_TYPO if found.reason == "typo" else wire.UNKNOWN_CODE
-    return found.instrument, "ok"
+        return None, wire.CODE_TYPO if found.reason == "typo" else wire.UNKNOWN_CODE, None
+    return found.instrument, "ok", found.campaign
+
+
+def _not_sold(uow: UnitOfWork, instrument: str, campaign_id: str | None, purchase: int
+              ) -> wire.Quote:  # fmt: skip
+    """A code with no instrument yet: a gift card printed but not sold (gift cards are issued
+    when sold at a till, for their face value in cash)."""
+    row = uow.campaigns.get(campaign_id) if campaign_id else None
+    if row is None or row.kind != "gift":
+        return wire.Quote(code=wire.UNKNOWN_CODE, purchase_amount=purchase, to_pay=purchase)
+    return wire.Quote(
+        code=wire.GIFT_NOT_SOLD, instrument=instrument, kind="gift", program=row.program_id,
+        name=uow.programs.name(row.program_id), purchase_amount=purchase, to_pay=purchase,
+        balance=row.face_value,
+    )  # fmt: skip
 
 
 def proposed_amount(inst: Instrument, purchase: int, wanted: int | None) -> int:
@@ -56,7 +71,7 @@ def proposed_amount(inst: Instrument, purchase: int, wanted: int | None) -> int:
 def quote(
     uow: UnitOfWork, v: Vouchers, actor: Actor, req: wire.QuoteRequest, now: int, policy: Policy
 ) -> wire.Quote:
-    instrument_id, why = find_instrument(uow, v, req.code)
+    instrument_id, why, campaign_id = find_instrument(uow, v, req.code)
     if instrument_id is None:
         return wire.Quote(code=why, purchase_amount=req.purchase_amount,
                           to_pay=req.purchase_amount)  # fmt: skip
@@ -67,16 +82,19 @@ def quote(
     state, _ = uow.ledger.load_unlocked([probe], now)
     inst = state.instruments.get(instrument_id)
     if inst is None:
-        return wire.Quote(code=wire.UNKNOWN_CODE, purchase_amount=req.purchase_amount,
-                          to_pay=req.purchase_amount)  # fmt: skip
+        return _not_sold(uow, instrument_id, campaign_id, req.purchase_amount)
     shown = _shown(uow, inst, req.purchase_amount)
     if inst.spec.kind not in CODE_KINDS:
         return shown.model_copy(update={"code": wire.NOT_A_CODE_INSTRUMENT})
     amount = proposed_amount(inst, req.purchase_amount, req.amount)
-    # a value redemption of nothing is the core's invalid_amount; say what a person would
     code = _dry_run(state, replace(probe, amount=amount), now, policy)
-    if code == "invalid_amount" and inst.spec.kind is not InstrumentKind.ETICKET:
-        code = "nothing_to_discount" if req.purchase_amount else "purchase_missing"
+    if inst.spec.kind is not InstrumentKind.ETICKET:
+        # no sale typed yet (a scan comes first): ask for it rather than blame the sale; a
+        # redemption of nothing is the core's invalid_amount: say what a person would
+        if not req.purchase_amount and code in ("invalid_amount", "min_spend_not_met"):
+            code = wire.PURCHASE_MISSING
+        elif code == "invalid_amount":
+            code = wire.NOTHING_TO_DISCOUNT
     taken = amount if code == "ok" else 0
     return shown.model_copy(
         update={"code": code, "amount": taken, "to_pay": req.purchase_amount - taken}

@@ -121,6 +121,14 @@ def _ledger_routes(app: FastAPI, parts: CounterParts, serve: Serve) -> None:
             return _down(exc)
         return _operation(done)
 
+    @serve(app, c.SELL_CODE)
+    def sell(body: c.CodeSellRequest) -> c.OperationResult | JSONResponse:
+        try:
+            done = parts.desk.sell_code(body.code, body.request_id, parts.earlier)
+        except LedgerDown as exc:
+            return _down(exc)
+        return _operation(done)
+
     @serve(app, c.VOID)
     def void(body: c.VoidRequest) -> c.OperationResult | JSONResponse:
         try:

@@ -18,7 +18,14 @@ from typing import TypeVar
 import httpx
 
 from cardsvc.protocol.client import LedgerClient, LedgerRefused
-from cardsvc.protocol.counter import CounterLedger, Programs, Quote, QuoteRequest, TransactionView
+from cardsvc.protocol.counter import (
+    GIFT_NOT_SOLD,
+    CounterLedger,
+    Programs,
+    Quote,
+    QuoteRequest,
+    TransactionView,
+)
 from cardsvc.protocol.messages import TransactionMsg
 from reader_agent.agent.agent import result_of
 from reader_agent.agent.outbox import Outbox, OutboxFull
@@ -96,6 +103,28 @@ class Desk:
         def build(tx_id: str, seq: int) -> TransactionMsg:
             return TransactionMsg(id=tx_id, seq=seq, op="redeem", instrument=instrument,
                                   amount=amount, purchase_amount=purchase_amount,
+                                  occurred_at=self.clock())  # fmt: skip
+
+        return self._send(build, base, request_id)
+
+    def sell_code(
+        self, code: str, request_id: str | None,
+        earlier: Callable[[str | None], TapResult | None],
+    ) -> TapResult:  # fmt: skip
+        """Sell a printed gift card: issued now for its face value, paid in cash."""
+        first = earlier(request_id)
+        if first is not None:
+            return first
+        quote = self.quote(QuoteRequest(code=code))
+        base = TapResult("", "issue", Mode.LOCAL, quote.instrument, amount=quote.balance or 0)
+        if quote.code != GIFT_NOT_SOLD or quote.instrument is None or not quote.balance:
+            sold = quote.code == "ok" or quote.instrument is not None
+            return _with(base, code="instrument_exists" if sold else quote.code)
+        instrument, program, value = quote.instrument, quote.program, quote.balance
+
+        def build(tx_id: str, seq: int) -> TransactionMsg:
+            return TransactionMsg(id=tx_id, seq=seq, op="issue", instrument=instrument,
+                                  program=program, amount=value, funding="cash",
                                   occurred_at=self.clock())  # fmt: skip
 
         return self._send(build, base, request_id)

@@ -123,6 +123,9 @@ class AgentClient:
                 "request_id": request_id}  # fmt: skip
         return self._ask(c.REDEEM_CODE, body, self._op_timeout)
 
+    def sell_code(self, code: str, request_id: str) -> c.OperationResult:
+        return self._ask(c.SELL_CODE, {"code": code, "request_id": request_id}, self._op_timeout)
+
     def void(self, ref: str, request_id: str) -> c.OperationResult:
         return self._ask(c.VOID, {"ref": ref, "request_id": request_id}, self._op_timeout)
 

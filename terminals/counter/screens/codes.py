@@ -54,8 +54,9 @@ class CodeForm:
 
 
 def _spoken(code: str) -> str:
-    """A code as read out: what was scanned or typed, without the line ends scanners add."""
-    return code.strip("\r\n\t ")
+    """What was scanned or typed, without the line ends scanners add. Spaces stay at the end:
+    a QR payload may end with one (base45); a typed code ignores them anyway."""
+    return code.lstrip(" ").strip("\r\n\t")
 
 
 def _quote_rows(lang: str, quote: CodeQuote, offset: int) -> list[tuple[str, str]]:
@@ -165,6 +166,27 @@ def redeem_code(
         return _outcome(counter, lang, form, from_error(lang, exc), sale, taken)
     return _outcome(counter, lang, form, from_answer(lang, once.answer, repeated=once.repeated),
                     sale, taken)  # fmt: skip
+
+
+@router.post("/codes/sell", response_class=HTMLResponse, dependencies=[Depends(same_origin)])
+def sell_gift(
+    counter: CounterDep, lang: LangDep, code: CodeField = "", request_id: FieldText = ""
+) -> HTMLResponse:
+    """Sell a printed gift card by its code, for its face value in cash."""
+    form = CodeForm(_spoken(code), request_id=request_id.strip())
+    if not form.code or not ID.fullmatch(form.request_id):
+        return _form_page(counter, lang, CodeForm(form.code, errors=[t(lang, "invalid")]),
+                          status_code=422)  # fmt: skip
+    try:
+        once = counter.sales.run(form.request_id, ("sell", form.code),
+                                 lambda: counter.client.sell_code(form.code, form.request_id))
+    except SaleIdReused:
+        return _form_page(counter, lang, CodeForm(form.code, errors=[t(lang, "sale_id_reused")]),
+                          status_code=409)  # fmt: skip
+    except AgentError as exc:
+        return _outcome(counter, lang, form, from_error(lang, exc), 0, 0)
+    outcome = from_answer(lang, once.answer, repeated=once.repeated)
+    return _outcome(counter, lang, form, outcome, 0, 0)
 
 
 def _outcome(counter: Counter, lang: str, form: CodeForm, outcome: Outcome, sale: int,

@@ -9,6 +9,12 @@
 // (4) on the codes screen, scans with the camera: frames go to the counter, which decodes them.
 "use strict";
 
+// The field staff type into first has the focus (browsers skip `autofocus` on some loads).
+var firstField = document.querySelector("[autofocus]");
+if (firstField && (!document.activeElement || document.activeElement === document.body)) {
+  firstField.focus();
+}
+
 // --- (1) amounts ---------------------------------------------------------------------------
 function unitOf(input) {
   var program = document.getElementById("program");
@@ -84,31 +90,47 @@ document.querySelectorAll("[data-print]").forEach(function (button) {
 });
 
 // --- (3) the keyboard-wedge scanner --------------------------------------------------------
-// A scanner types a whole code in well under a second, every key within a few milliseconds of
-// the last; people do not type 6 keys at under 35 ms each. Codes are at least 17 characters.
-var SCAN_GAP_MS = 35;
+// A scanner types a whole code in well under a second, keys a few milliseconds apart; people
+// type a key every 100 ms or more. A scan is the run of keys before an Enter with no pause over
+// SCAN_PAUSE_MS between two of them (a busy machine may delay one now and then) and an average
+// under SCAN_MEAN_MS, at least SCAN_MIN keys long. The last keys are kept (bounded).
+var SCAN_PAUSE_MS = 150;
+var SCAN_MEAN_MS = 40;
 var SCAN_MIN = 6;
-var burst = {keys: "", last: 0, field: null, before: ""};
+var KEPT_MAX = 1300;  // more than the longest code (a QR payload: 1200 characters)
+var kept = [];  // {key, at, field, before}
 function isField(el) {
   return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA");
+}
+function lastBurst(now) {
+  var start = kept.length;
+  var last = now;
+  while (start > 0 && last - kept[start - 1].at <= SCAN_PAUSE_MS) {
+    start -= 1;
+    last = kept[start].at;
+  }
+  var run = kept.slice(start);
+  if (run.length < SCAN_MIN || (now - run[0].at) / run.length > SCAN_MEAN_MS) return null;
+  return run;
 }
 document.addEventListener("keydown", function (event) {
   var now = performance.now();
   if (event.key === "Enter") {
-    var scanned = burst.keys;
-    var fast = scanned.length >= SCAN_MIN && now - burst.last <= SCAN_GAP_MS * 3;
-    burst.keys = "";
-    if (!fast) return;
+    var run = lastBurst(now);
+    kept = [];
+    if (!run) return;
+    var scanned = run.map(function (k) { return k.key; }).join("");
+    var first = run[0];
     var onCodes = document.getElementById("code-form");
-    if (onCodes && burst.field === document.getElementById("code")) {
-      burst.field.value = scanned;  // the scan alone, whatever the field held; Enter submits
+    var codeField = document.getElementById("code");
+    if (onCodes && first.field === codeField) {
+      codeField.value = scanned;  // the scan alone, whatever the field held; Enter submits
       return;
     }
     event.preventDefault();
-    if (burst.field) burst.field.value = burst.before;  // the burst was not meant for that field
+    if (first.field) first.field.value = first.before;  // the scan was not meant for that field
     if (onCodes) {
-      var code = document.getElementById("code");
-      code.value = scanned;
+      codeField.value = scanned;
       onCodes.submit();
       return;
     }
@@ -116,12 +138,10 @@ document.addEventListener("keydown", function (event) {
     return;
   }
   if (event.key.length !== 1 || event.ctrlKey || event.altKey || event.metaKey) return;
-  if (now - burst.last > SCAN_GAP_MS || burst.keys === "") {
-    var el = document.activeElement;
-    burst = {keys: "", last: now, field: isField(el) ? el : null, before: isField(el) ? el.value : ""};
-  }
-  burst.keys += event.key;
-  burst.last = now;
+  var el = document.activeElement;
+  kept.push({key: event.key, at: now, field: isField(el) ? el : null,
+             before: isField(el) ? el.value : ""});
+  if (kept.length > KEPT_MAX) kept.shift();
 }, true);
 
 // --- (4) the camera --------------------------------------------------------------------------
