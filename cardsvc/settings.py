@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +31,14 @@ class Settings(BaseSettings):
     # Largest request body accepted (a full batch of 8192 transactions is ~2.5 MB).
     max_body_bytes: int = 4 * 1024 * 1024
     sqlite_cache_mb: int = 64
+
+    # The back office (/admin): sign-in lock-out and sessions (dates are Asia/Ho_Chi_Minh).
+    backoffice_max_failures: int = Field(5, ge=1, le=100)
+    backoffice_lock_s: int = Field(15 * 60, ge=1, le=7 * 86400)
+    backoffice_session_s: int = Field(8 * 3600, ge=60, le=7 * 86400)
+    # Mark the session cookie Secure: None = when the request arrived over https (set true
+    # behind a TLS-terminating proxy that forwards plain http).
+    backoffice_secure_cookie: bool | None = None
 
 
 @lru_cache(maxsize=1)

@@ -12,13 +12,16 @@ from cardsvc.api import (
     openapi,
     routes_admin,
     routes_counter,
+    routes_customers,
     routes_instruments,
+    routes_loyalty,
     routes_ops,
     routes_public,
     routes_terminal,
     routes_vouchers,
 )
 from cardsvc.api.limits import BodyLimit
+from cardsvc.backoffice.app import install as install_backoffice
 from cardsvc.settings import Settings, get_settings
 from cardsvc.wiring import Ledger, build_ledger, wall_clock
 
@@ -54,7 +57,8 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_counter)
+               routes_customers, routes_loyalty, routes_counter)  # fmt: skip
     for module in (*routers, routes_public):
         app.include_router(module.router)
+    install_backoffice(app)
     return app

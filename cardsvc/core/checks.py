@@ -47,7 +47,7 @@ _PREPAID, _MEMBER, _GIFT = InstrumentKind.PREPAID, InstrumentKind.MEMBER, Instru
 
 
 def usable(status: Status, spec: InstrumentSpec, tx: Transaction, now: int) -> R | None:
-    """Can this instrument be used by `tx` at `now`: status, validity window, store."""
+    """Can this instrument be used by `tx` at `now`: status, validity window, store, terminal."""
     if status is not _ACTIVE:
         return R.INSTRUMENT_BLOCKED if status is _BLOCKED else R.EXPIRED
     if spec.valid_from is not None and now < spec.valid_from:
@@ -55,6 +55,8 @@ def usable(status: Status, spec: InstrumentSpec, tx: Transaction, now: int) -> R
     if spec.valid_until is not None and now >= spec.valid_until:
         return R.EXPIRED
     if spec.accepted_stores and tx.store not in spec.accepted_stores:
+        return R.NOT_ACCEPTED_HERE
+    if spec.accepted_terminals and tx.terminal not in spec.accepted_terminals:
         return R.NOT_ACCEPTED_HERE
     return None
 
@@ -94,6 +96,8 @@ def _well_typed_spec(spec: InstrumentSpec) -> bool:
         and _is_int(spec.passback_s)
         and type(spec.accepted_stores) is frozenset
         and all(type(s) is str for s in spec.accepted_stores)
+        and type(spec.accepted_terminals) is frozenset
+        and all(type(s) is str for s in spec.accepted_terminals)
     )
 
 
@@ -147,6 +151,9 @@ def malformed_fields(tx: Transaction) -> R | None:
         and (tx.ref is None or type(tx.ref) is str)
         and (tx.counterparty is None or type(tx.counterparty) is str)
         and (tx.spec is None or type(tx.spec) is InstrumentSpec)
+        and type(tx.excluded) is int
+        and type(tx.tenders) is tuple
+        and (tx.reason is None or type(tx.reason) is str)
     ):
         return None
     return _malformation(tx)
@@ -158,6 +165,10 @@ def _malformation(tx: Transaction) -> R:
         return R.INVALID_OPERATION
     if not (_is_int(tx.amount) and _is_int(tx.purchase_amount) and _is_int(tx.expires_at)):
         return R.INVALID_AMOUNT
+    if not _is_int(tx.excluded) or type(tx.tenders) is not tuple:
+        return R.INVALID_AMOUNT
+    if not _is_opt_str(tx.reason):
+        return R.INVALID_OPERATION
     if type(tx.store) is not str or type(tx.terminal) is not str:
         return R.INVALID_OPERATION
     if not (_is_opt_str(tx.ref) and _is_opt_str(tx.counterparty)):

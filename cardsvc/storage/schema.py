@@ -143,6 +143,9 @@ transactions = Table(
     Column("by_user", String(ID)),  # made by a person through the API (block, expire...)
     Column("card_uid", String(20)),  # offline-capable purse: the card's UID (hex)
     Column("card_counter", BigInteger),  # ... and its transaction counter after this operation
+    # loyalty operations: their inputs (excluded lines, tenders, reason) and what they did to
+    # the member (points earned, lot, rules, spend, clawback), as JSON (storage/loyalty.py)
+    Column("loyalty", Text),
     UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
@@ -252,3 +255,113 @@ voucher_codes = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)
+
+# --- loyalty (revision 0004) -------------------------------------------------------------------
+
+loyalty_rules = Table(
+    "loyalty_rules",
+    metadata,
+    # One version of a program's loyalty rules (the id is the version): earning, lots, spending,
+    # tiers. Immutable; in force from `effective_from` until the next version's.
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
+    Column("effective_from", BigInteger, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(ID)),
+    UniqueConstraint("program_id", "effective_from", name="uq_loyalty_rules_program_effective"),
+)
+
+loyalty_members = Table(
+    "loyalty_members",
+    metadata,
+    # A member instrument's loyalty state; its points balance stays in `instruments` and always
+    # equals the sum of its lots.
+    Column("instrument_id", String(ID), primary_key=True),
+    Column("program_id", String(ID), nullable=False),
+    Column("tier", String(32), nullable=False),
+    Column("floor_tier", String(32), nullable=False),
+    Column("tier_since", BigInteger, nullable=False),
+    Column("review_at", BigInteger),  # the next tier review (None: at the lowest tier)
+    Column("debt", BigInteger, nullable=False),
+    Column("lots", Text, nullable=False),  # JSON [[expires_at, available_at, points], ...]
+    Column("days", Text, nullable=False),  # JSON [[local day, spend, points], ...], 12 months
+    Column("next_expiry", BigInteger),  # the soonest lot expiry: what the expiry run looks for
+    Column("updated_at", BigInteger, nullable=False),
+)
+Index("ix_loyalty_members_next_expiry", loyalty_members.c.next_expiry)
+Index("ix_loyalty_members_review_at", loyalty_members.c.review_at)
+
+loyalty_tier_history = Table(
+    "loyalty_tier_history",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("from_tier", String(32), nullable=False),
+    Column("to_tier", String(32), nullable=False),
+    Column("reason", String(16), nullable=False),  # upgrade, review, refund
+    Column("tx_id", String(ID), nullable=False),
+)
+Index("ix_loyalty_tier_history_instrument", loyalty_tier_history.c.instrument_id,
+      loyalty_tier_history.c.at)  # fmt: skip
+# --- the back office: sign-in, sessions, the audit log (revision 0008) ----------------------
+
+# A person's back-office sign-in, beside their API token (`users`): a memory-hard password
+# hash, the failures since the last success (lock-out) and an optional TOTP second factor.
+person_logins = Table(
+    "person_logins",
+    metadata,
+    Column("person_id", String(ID), ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),  # scrypt$N$r$p$salt$hash
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", BigInteger),
+    Column("totp_secret", String(64)),  # base32; None: no second factor
+    Column("must_change", Boolean, nullable=False),  # set by an administrator's reset
+    Column("changed_at", BigInteger, nullable=False),
+)
+
+# Signed-in browsers. Only the SHA-256 of the cookie's value is kept; the CSRF token is per
+# session and travels in every form.
+backoffice_sessions = Table(
+    "backoffice_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("person_id", String(ID), ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("verified", Boolean, nullable=False),  # password and (when set) TOTP both passed
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+Index("ix_backoffice_sessions_person", backoffice_sessions.c.person_id)
+
+# Every change made through the back office or the administration API: who, when, what, the
+# state before and after (JSON). Only ever inserted into.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("person_id", String(ID), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("client", String(64), nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_audit_log_target", audit_log.c.target)
+
+# The chart of accounts the journal export maps ledger accounts to, by account kind (the part
+# of a ledger account's name before ':'). Rows override the Vietnamese defaults.
+account_map = Table(
+    "account_map",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Customers (revision 0005) declare their tables on the same metadata, in their own module.
+from cardsvc.storage import customer_tables as customer_tables  # noqa: E402
