@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from reader_agent.agent.card_key_check import add_card_keys
 from reader_agent.agent.commands import add_enroll, add_rotate, add_run
 from reader_agent.agent.staff_cli import add_staff
 from reader_agent.emulate.cli import add_emulate
@@ -51,7 +52,7 @@ def run_readers(args: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS: list[Subcommand] = [add_readers, add_emulate, add_enroll, add_rotate, add_run,
-                                 add_staff]
+                                 add_staff, add_card_keys]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -403,6 +403,7 @@ class ErrorCode(StrEnum):
     WRONG_PIN = "wrong_pin"  # an unknown staff id or a wrong PIN (not told apart)
     STAFF_LOCKED = "staff_locked"  # too many wrong PINs: wait
     LEDGER_UNAVAILABLE = "ledger_unavailable"  # this needs the ledger, which is not reachable
+    CARD_KEY_MISSING = "card_key_missing"  # the keystore lacks a card key: `detail` names it
 
 
 ERROR_STATUS: dict[ErrorCode, int] = {
@@ -416,6 +417,7 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.WRONG_PIN: 403,
     ErrorCode.STAFF_LOCKED: 429,
     ErrorCode.LEDGER_UNAVAILABLE: 503,
+    ErrorCode.CARD_KEY_MISSING: 503,
 }
 # A request the agent's models refuse is answered by FastAPI itself: 422 with
 # {"detail": [{"loc": [...], "msg": ..., "type": ...}, ...]}, not an ErrorAnswer.
@@ -449,7 +451,8 @@ class Route(Generic[AnswerT]):
 
 # A tap-driven operation may meet any reader or card problem.
 _TAP_ERRORS = (ErrorCode.NO_CARD, ErrorCode.READER_BUSY, ErrorCode.CARD_ERROR,
-               ErrorCode.READER_UNAVAILABLE, ErrorCode.UNKNOWN_CARD, ErrorCode.INVALID)  # fmt: skip
+               ErrorCode.READER_UNAVAILABLE, ErrorCode.UNKNOWN_CARD, ErrorCode.INVALID,
+               ErrorCode.CARD_KEY_MISSING)  # fmt: skip
 
 HEALTH = Route("GET", "/v1/health", Health)
 READERS = Route("GET", "/v1/readers", Readers)

@@ -10,6 +10,7 @@ them, so the OpenAPI the agent publishes is the contract.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from keys.errors import KeyNotFoundError
 from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
 from reader_agent.agent.api_counter import counter_routes
@@ -87,6 +89,13 @@ def _install_errors(app: FastAPI) -> None:
         if isinstance(exc, ReaderUnavailableError):
             return _error(c.ErrorCode.READER_UNAVAILABLE, str(exc))
         return _error(c.ErrorCode.CARD_ERROR, f"{type(exc).__name__}: {exc}")
+
+    @app.exception_handler(KeyNotFoundError)
+    def card_key_missing(request: Request, exc: KeyNotFoundError) -> JSONResponse:
+        """A card key the keystore lacks: named, so the manager knows which to create."""
+        found = re.search(r"'([^']+)'|no key (\S+?)/v", str(exc))
+        label = (found.group(1) or found.group(2)) if found else str(exc)
+        return _error(c.ErrorCode.CARD_KEY_MISSING, label)
 
     @app.exception_handler(StationBusy)
     def busy(request: Request, exc: StationBusy) -> JSONResponse:

@@ -28,7 +28,7 @@ RETRYABLE = frozenset({
     "no_card", "reader_busy", "reader_unavailable", "agent_unreachable", "agent_timeout",
     "agent_error", "card_removed", "card_error", "cancelled", "pending", "ledger_unavailable",
     "queue_full", "hotlist_stale", "offline_tx_limit", "offline_card_limit",
-    "offline_terminal_limit", "offline_shift_limit", "offline_not_allowed",
+    "offline_terminal_limit", "offline_shift_limit", "offline_not_allowed", "card_key_missing",
 })  # fmt: skip
 _OK_BY_MODE = {"online": "ok_online", "offline": "ok_offline", "queued": "ok_queued"}
 
@@ -97,5 +97,7 @@ def from_answer(lang: str, answer: OperationResult, *, repeated: bool = False) -
 def from_error(lang: str, error: AgentError) -> Outcome:
     key = error.code if has(error.code) else "agent_error"
     detail = error.detail if key == error.code else f"{error.code}: {error.detail}"
-    return Outcome(Tone.ERROR, t(lang, key), code=error.code, detail=detail,
+    # a message may name what the agent named (the missing card key)
+    message = t(lang, key, detail=error.detail[:80]) if key == "card_key_missing" else t(lang, key)
+    return Outcome(Tone.ERROR, message, code=error.code, detail=detail,
                    retry=error.code in RETRYABLE or key == "agent_error")  # fmt: skip

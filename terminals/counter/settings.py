@@ -15,7 +15,7 @@ class CounterSettings(BaseSettings):
     agent_url: str = "http://127.0.0.1:8765"
     # Where staff's browser reaches the counter: loopback by default (the till itself).
     host: str = "127.0.0.1"
-    port: int = Field(8780, ge=0, le=65535)
+    port: int = Field(8780, ge=1, le=65535)
     language: Literal["vi", "en"] = "vi"
 
     # The top of every receipt: the store's name, address, tax number ... (JSON list of lines;

@@ -84,6 +84,9 @@ class FakeAgent:
         self.rules[c.REDEEM_CODE.path] = lambda body: httpx.Response(
             200, json=tap_result(amount=body.get("amount", 0), instrument="V-1", uid=None,
                                  card_value=None, card_counter=None, ledger_balance=0))  # fmt: skip
+        self.rules[c.SELL_CODE.path] = lambda body: httpx.Response(
+            200, json=tap_result(op="issue", amount=300_000, instrument="G-1", uid=None,
+                                 card_value=None, card_counter=None, ledger_balance=300_000))
         self.rules[c.VOID.path] = lambda body: httpx.Response(
             200, json=tap_result(op="void", amount=0, uid=None, card_value=None))  # fmt: skip
 

@@ -54,6 +54,7 @@ def test_every_call_of_the_client_is_a_contract_route() -> None:
     client.receipt("tx-1")
     client.quote("7KQH-M2XC-9RTB-W4NA-P", 200_000)
     client.redeem_code("7KQH-M2XC-9RTB-W4NA-P", 200_000, 50_000, "code-1")
+    client.sell_code("7KQH-M2XC-9RTB-W4NA-P", "sell-1")
     client.void("tx-1", "void-1")
     called = {route_of(method, path) for method, path, _ in fake.calls}
     assert None not in called

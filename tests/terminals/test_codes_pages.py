@@ -135,3 +135,14 @@ def test_receipts_are_searched(counter: TestClient, fake: FakeAgent) -> None:
     assert 'href="/receipts/tx-1"' in page.text
     bad = counter.get("/receipts", params={"day": "25/11"})
     assert t("vi", "search_day_bad") in bad.text
+
+
+def test_a_missing_card_key_is_named(counter: TestClient, fake: FakeAgent) -> None:
+    fake.reply(c.ISSUE.path, lambda body: httpx.Response(
+        503, json={"error": "card_key_missing", "detail": "purse-app"}))  # fmt: skip
+    form = counter.get("/sell")
+    request_id = re.search(r'name="request_id" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    data = {"request_id": request_id, "amount": "100k", "program": "PREPAID"}
+    shown = text_of(counter.post("/sell", data=data).text)
+    assert "Máy này thiếu khóa thẻ (purse-app)" in shown and "reader-agent card-keys" in shown
+    assert 'id="retry"' in counter.post("/sell", data=data).text  # the same sale, once keys exist

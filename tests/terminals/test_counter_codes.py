@@ -78,7 +78,7 @@ def browser() -> Iterator[Any]:
 
 def open_page(browser: Any, url: str, viewport: Any = DESK) -> Any:
     tab = browser.new_page(viewport=viewport)
-    tab.set_default_timeout(20_000)
+    tab.set_default_timeout(45_000)  # a bound on waiting on a loaded machine, not a speed test
     tab.goto(url)
     return tab
 

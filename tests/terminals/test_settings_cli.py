@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from terminals.counter.cli import build_parser, counter_settings
+from terminals.counter.cli import build_parser, counter_settings, main
 from terminals.counter.settings import CounterSettings
 
 
@@ -38,3 +38,33 @@ def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, va
     monkeypatch.setenv(f"TERMINALS_COUNTER_{name}", value)
     with pytest.raises(ValidationError):
         CounterSettings()
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [(["--port", "70000"], "setting port (TERMINALS_COUNTER_PORT, or --port): '70000' is not"),
+     (["--port", "abc"], "setting port (TERMINALS_COUNTER_PORT, or --port): 'abc' is not valid"),
+     (["--language", "fr"], "setting language (TERMINALS_COUNTER_LANGUAGE, or --language): 'fr'")],
+)  # fmt: skip
+def test_a_bad_setting_is_one_clear_line(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["counter", *argv]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_bad_setting_from_the_environment_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TERMINALS_COUNTER_PORT", "0")
+    assert main(["counter"]) == 2
+    assert "TERMINALS_COUNTER_PORT" in capsys.readouterr().err
+
+
+def test_help_names_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["counter", "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert "TERMINALS_COUNTER_" in shown and "--port" in shown and "PIN" in shown

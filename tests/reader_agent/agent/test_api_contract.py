@@ -113,6 +113,8 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert post(client, c.QUOTE_CODE.path, quote, 503)["error"] == "ledger_unavailable"
     redeem = {**quote, "amount": 10_000, "request_id": "code-1"}
     assert post(client, c.REDEEM_CODE.path, redeem, 503)["error"] == "ledger_unavailable"
+    sell = {"code": "7KQH-M2XC-9RTB-W4NA-P", "request_id": "gift-1"}
+    assert post(client, c.SELL_CODE.path, sell, 503)["error"] == "ledger_unavailable"
     report = client.get(c.SHIFT_REPORT.path).json()
     assert report["cash_taken"] == 250_000 and report["staff"] == "Lan"
     closed = post(client, c.CLOSE_SHIFT.path, {"staff": "NV01", "pin": "1234"})
