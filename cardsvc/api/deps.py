@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 
-from cardsvc.protocol.signing import SignatureParams, verify_request
+from cardsvc.protocol.signing import SignatureParams
+from cardsvc.protocol.strict_verify import verify_signed
 from cardsvc.services.errors import Forbidden, Unauthorized, UnsupportedMediaType
 from cardsvc.services.ingest import Actor, Evidence
 from cardsvc.services.people import Person, Role, authenticate
@@ -169,7 +170,7 @@ async def signed_request(
     Every answer tells the terminal how far its clock is from the ledger's (Clock-Skew)."""
     body = await request.body()
     now = ledger.clock()
-    params, key = verify_request(
+    params, key = verify_signed(
         request.method,
         str(request.url),
         request.headers,

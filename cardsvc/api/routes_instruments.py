@@ -21,6 +21,7 @@ from cardsvc.api.views import (
 from cardsvc.core import ResultCode
 from cardsvc.core.bounds import EPOCH, PAGE
 from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.wire import result_msg
 from cardsvc.services import queries
 from cardsvc.services.clearing import clearing
 from cardsvc.services.errors import NotFound
@@ -104,7 +105,7 @@ async def _act(action: StaffOp, instrument_id: str, person: Person, ledger: Ledg
     result = outcome.results[0]
     if result.code == ResultCode.NOT_FOUND:
         raise NotFound(f"no instrument {instrument_id}")
-    return result
+    return result_msg(result)
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)

@@ -205,6 +205,20 @@ def signature_params(headers: Mapping[str, str]) -> SignatureParams:
     return SignatureParams(key_id, created, nonce, sig_input, sig, digest)
 
 
+def check_window(created: int, now: int, window_s: int) -> None:
+    """The settings' clock-skew window, both ways, against the ledger's clock (the one rule:
+    the general and the strict verifier both call this); the refusal says by how much."""
+    skew = created - now
+    if not -window_s <= skew <= window_s:
+        code, side = ("stale_request", "behind") if skew < 0 else ("future_request", "ahead of")
+        raise SignatureRejected(
+            code,
+            f"signed {abs(skew)} s {'ago' if skew < 0 else 'in the future'}: the terminal's "
+            f"clock is {abs(skew)} s {side} the ledger's; at most {window_s} s is accepted",
+            skew_s=skew,
+        )
+
+
 def verify_request(
     method: str,
     url: str,
@@ -217,15 +231,7 @@ def verify_request(
 ) -> tuple[SignatureParams, KeyStatus]:
     """Verify a terminal's signed request; raise SignatureRejected with a stable code if not."""
     params = signature_params(headers)
-    skew = params.created - now
-    if not -window_s <= skew <= window_s:
-        code, side = ("stale_request", "behind") if skew < 0 else ("future_request", "ahead of")
-        raise SignatureRejected(
-            code,
-            f"signed {abs(skew)} s {'ago' if skew < 0 else 'in the future'}: the terminal's "
-            f"clock is {abs(skew)} s {side} the ledger's; at most {window_s} s is accepted",
-            skew_s=skew,
-        )
+    check_window(params.created, now, window_s)
     key = lookup(params.key_id)
     if key is None:
         raise SignatureRejected("unknown_key", f"no enrolled key {params.key_id}")
