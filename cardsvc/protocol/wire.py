@@ -19,14 +19,16 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from cardsvc.core.amounts import AMOUNT_MAX, BATCH_MAX
+from cardsvc.core.amounts import BATCH_MAX
+from cardsvc.core.bounds import AMOUNT, CARD_COUNTER, CARD_VALUE, EPOCH, SEQ
 from cardsvc.protocol.messages import BatchRequest, ResultMsg, TransactionMsg
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+\Z")]
-Amount = Annotated[int, msgspec.Meta(ge=0, le=AMOUNT_MAX)]
-EpochSeconds = Annotated[int, msgspec.Meta(ge=0, le=2**40)]
-Seq = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
-Int32 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
+# The same bounds as the model's (cardsvc.core.bounds), so both refuse the same bodies.
+Amount = Annotated[int, msgspec.Meta(ge=AMOUNT.lo, le=AMOUNT.hi)]
+EpochSeconds = Annotated[int, msgspec.Meta(ge=EPOCH.lo, le=EPOCH.hi)]
+Seq = Annotated[int, msgspec.Meta(ge=SEQ.lo, le=SEQ.hi)]
+Int32 = Annotated[int, msgspec.Meta(ge=CARD_VALUE.lo, le=CARD_VALUE.hi)]
 
 TerminalOp = Literal[
     "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release",
@@ -39,7 +41,7 @@ class WireCard(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """messages.CardEvidence."""
 
     uid: Annotated[str, msgspec.Meta(pattern=r"^[0-9A-F]{8,20}\Z")]
-    counter: Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
+    counter: Annotated[int, msgspec.Meta(ge=CARD_COUNTER.lo, le=CARD_COUNTER.hi)]
     before: Int32
     after: Int32
 

@@ -44,7 +44,8 @@ def _normal(schema: Any) -> Any:
         return sorted((_normal(s) for s in schema), key=lambda s: json.dumps(s, sort_keys=True))
     if not isinstance(schema, dict):
         return schema
-    dropped = ("title", "description", "default")  # defaults: compared from the classes
+    # documentation only (x-bound names the ledger's bound); defaults: compared from the classes
+    dropped = ("title", "description", "default", "x-bound")
     out = {k: _normal(v) for k, v in schema.items() if k not in dropped}
     if "const" in out:
         out["enum"] = [out.pop("const")]
