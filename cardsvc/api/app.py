@@ -12,6 +12,7 @@ from cardsvc.api import (
     openapi,
     routes_admin,
     routes_instruments,
+    routes_media,
     routes_ops,
     routes_public,
     routes_terminal,
@@ -52,7 +53,10 @@ def create_app(
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
-    routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers)
+    routers = (
+        routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
+        routes_vouchers,
+    )  # fmt: skip
     for module in (*routers, routes_public):
         app.include_router(module.router)
     return app

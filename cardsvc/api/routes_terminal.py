@@ -82,14 +82,15 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
     "/v1/terminal/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS
 )
 def terminal_lookup(instrument_id: str, signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it."""
-    return queries.instrument_view(uow, instrument_id)
+    """Balance and status of an instrument, for the terminal that has it in front of it (a
+    card's name, `card-<UID>`, answers the instrument the card belongs to)."""
+    return queries.card_instrument_view(uow, instrument_id)
 
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
 def terminal_hotlist(signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
     """Blocked instruments: the terminal refuses them even when offline."""
-    return {"blocked": queries.hotlist(uow)}
+    return {"blocked": queries.hotlist(uow), "blocked_media": queries.blocked_media(uow)}
 
 
 @router.post("/v1/terminal/keys", responses=ERRORS)

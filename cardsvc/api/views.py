@@ -47,6 +47,11 @@ class InstrumentHistory(BaseModel):
 
 class Hotlist(BaseModel):
     blocked: list[str] = Field(description="instruments terminals must refuse, even offline")
+    blocked_media: list[str] = Field(
+        default_factory=list,
+        description="of those, the names (card-<UID>) of cards refused as cards: lost, stolen, "
+        "damaged or replaced, or whose instrument is blocked",
+    )
 
 
 class LiabilityLine(BaseModel):

@@ -41,6 +41,9 @@ class Op(StrEnum):
     BLOCK = "block"
     UNBLOCK = "unblock"
     EXPIRE = "expire"
+    # A value change already made at the ledger, now written to the instrument's purse card:
+    # recorded with the card's evidence, it moves no value (cardsvc.services.card_updates).
+    CARD_UPDATE = "card_update"
 
 
 class Funding(StrEnum):

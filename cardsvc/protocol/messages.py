@@ -21,7 +21,8 @@ Amount = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)]
 EpochSeconds = Annotated[int, Field(ge=0, le=2**40, strict=True)]
 
 TerminalOp = Literal[
-    "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release"
+    "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release",
+    "card_update",  # a value change queued at the ledger, written to the purse: ref = update id
 ]
 
 

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 
 from cardsvc.core import Funding, Op, Policy, Result, ResultCode, Transaction, apply
 from cardsvc.core.card_mirror import CardReport, judge
+from cardsvc.core.media import MediaCode, Medium, MediumState, route, uid_named
 from cardsvc.protocol.codes import ProtocolCode
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.services.instructions import Instruction, staff_instruction
 from cardsvc.storage.evidence import Evidence
 from cardsvc.storage.ledger import TxMeta
+from cardsvc.storage.media import UpdateRow
 from cardsvc.storage.unit_of_work import UnitOfWork
 
 __all__ = ["Actor", "Evidence", "Submission", "SubmissionResult", "commit_group"]
@@ -98,6 +100,12 @@ class _Added:
     decided: list[str | None]
     resend: list[bool]
     slots: list[int | str] = field(default_factory=list)  # index into the batch, or a code
+    # The instrument each message applies to once its card is routed through the media
+    # table (None: the one it names).
+    routed: list[str | None] = field(default_factory=list)
+
+    def instrument(self, k: int) -> str:
+        return self.routed[k] or self.msgs[k].instrument
 
 
 class _BatchPlan:
@@ -120,7 +128,8 @@ class _BatchPlan:
                 continue  # made by the service for a person (block, expire): no terminal sequence
             decided[k] = self._check_sequence(sub.actor, m, by_seq, by_id) or self._check_program(m)
         resend = [by_id.get(m.id) == m.seq for m in msgs]
-        self.added.append(_Added(sub, request_id, msgs, decided, resend))
+        routed: list[str | None] = [None] * len(msgs)
+        self.added.append(_Added(sub, request_id, msgs, decided, resend, routed=routed))
 
     def _check_sequence(
         self, actor: Actor, m: Instruction, by_seq: dict[int, str], by_id: dict[str, int]
@@ -144,16 +153,18 @@ class _BatchPlan:
         return None
 
     def run(self, policy: Policy) -> list[list[ResultMsg]]:
+        new_media = self._route_media()
         to_block = self._judge_cards()
+        writes = self._check_card_updates()
         for a in self.added:
             _close_chains(a.msgs, a.decided)
         batch: list[Transaction] = []
         meta: dict[str, TxMeta] = {}
         for a in self.added:
-            for m, code in zip(a.msgs, a.decided, strict=True):
+            for k, (m, code) in enumerate(zip(a.msgs, a.decided, strict=True)):
                 a.slots.append(code if code is not None else len(batch))
                 if code is None:
-                    batch.append(self._to_core(a.sub.actor, m))
+                    batch.append(self._to_core(a.sub.actor, m, a.routed[k]))
                     meta[m.id] = _meta(m, a.request_id, a.sub.actor.by_user)
         self._add_blocks(to_block, batch, meta)
         core_results: list[Result] = []
@@ -163,7 +174,100 @@ class _BatchPlan:
             outcome = apply(state, batch, self.now, policy)
             repo.persist(state, existed, outcome.postings, meta, self.now)
             core_results = outcome.results
+        self._add_media(new_media, core_results)
+        self._mark_written(writes, core_results)
         return [self._answers(a, core_results) for a in self.added]
+
+    def _check_card_updates(self) -> list[tuple[_Added, int, str]]:
+        """A `card_update` reports a queued update written to the card: accepted once per
+        update (a second tap that wrote it too is refused, and the agent sets its card back),
+        and only when the card changed by exactly the update. Judged after the mirror, which
+        follows the card either way."""
+        found: list[tuple[_Added, int, str]] = []
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                if m.op == "card_update" and a.decided[k] is None and not a.resend[k]:
+                    if m.ref is None or m.card is None:
+                        a.decided[k] = ProtocolCode.CARD_UPDATE_MISMATCH
+                    else:
+                        found.append((a, k, m.ref))
+        if not found:
+            return []
+        updates = self.uow.media.updates({ref for _, _, ref in found}, lock=True)
+        claimed: set[str] = set()
+        accepted = []
+        for a, k, ref in found:
+            code = _update_refusal(updates.get(ref), a.msgs[k], a.instrument(k), ref in claimed)
+            if code is not None:
+                a.decided[k] = code
+            else:
+                claimed.add(ref)
+                accepted.append((a, k, ref))
+        return accepted
+
+    def _mark_written(
+        self, writes: list[tuple[_Added, int, str]], core_results: Sequence[Result]
+    ) -> None:
+        rows = []
+        for a, k, ref in writes:
+            slot, card = a.slots[k], a.msgs[k].card
+            if isinstance(slot, int) and core_results[slot].code is ResultCode.OK:
+                assert card is not None
+                rows.append((ref, a.msgs[k].id, card.uid, card.counter))
+        if rows:
+            self.uow.media.mark_written(rows, self.now)
+
+    def _route_media(self) -> dict[str, tuple[_Added, int]]:
+        """Terminals name a card's instrument by the card (`card-<UID>`); route each terminal
+        message on a known card to the instrument its medium belongs to, or refuse it (a
+        blocked or foreign card). One locked read of the group's media. Returns the cards
+        without a medium that this group issues (their medium is added once issued)."""
+        uids: list[tuple[_Added, int, str]] = []
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                if not m.seq or a.decided[k] is not None:
+                    continue  # made by the service: it names the instrument itself
+                uid = m.card.uid if m.card is not None else uid_named(m.instrument)
+                if uid is not None:
+                    uids.append((a, k, uid))
+        if not uids:
+            return {}
+        media = self.uow.media.for_uids({uid for _, _, uid in uids}, lock=True)
+        first = self._resent_instruments([(a, k) for a, k, uid in uids if uid in media])
+        issued: dict[str, tuple[_Added, int]] = {}
+        for a, k, uid in uids:
+            m = a.msgs[k]
+            medium = media.get(uid)
+            if medium is None:
+                if m.op == "issue" and uid_named(m.instrument) == uid:
+                    issued.setdefault(uid, (a, k))
+                continue
+            if a.resend[k]:  # a resend is judged as it first was: same instrument
+                a.routed[k] = first.get(m.id)
+                continue
+            target = route(medium, m.instrument, uid, m.op, self.now)
+            if isinstance(target, MediaCode):
+                a.decided[k] = ProtocolCode(target.value)
+            elif target != m.instrument:
+                a.routed[k] = target
+        return issued
+
+    def _resent_instruments(self, resent: list[tuple[_Added, int]]) -> dict[str, str]:
+        ids = [a.msgs[k].id for a, k in resent if a.resend[k]]
+        return self.uow.media.journalled_instruments(ids) if ids else {}
+
+    def _add_media(
+        self, issued: dict[str, tuple[_Added, int]], core_results: Sequence[Result]
+    ) -> None:
+        """A card issued by a terminal gets its medium (purse cards report evidence)."""
+        for uid, (a, k) in issued.items():
+            slot = a.slots[k]
+            if not isinstance(slot, int) or core_results[slot].code is not ResultCode.OK:
+                continue
+            m = a.msgs[k]
+            kind = "desfire" if m.card is not None else "uid"
+            medium = Medium(uid, m.instrument, kind, MediumState.ACTIVE)
+            self.uow.media.add(medium, self.now, None)
 
     def _judge_cards(self) -> list[str]:
         """Judge every purse-card report of the group at once (one load); a replay refuses
@@ -175,7 +279,7 @@ class _BatchPlan:
                 card = m.card
                 if card is not None and a.decided[k] is None and not a.resend[k]:
                     reports.append(
-                        CardReport(m.id, m.instrument, card.uid, card.counter, card.before,
+                        CardReport(m.id, a.instrument(k), card.uid, card.counter, card.before,
                                    card.after)
                     )  # fmt: skip
                     where.append((a, k))
@@ -205,14 +309,14 @@ class _BatchPlan:
             batch.append(self._to_core(actor, block))
             meta[block.id] = TxMeta(None, None, None, _CARD_MIRROR)
 
-    def _to_core(self, actor: Actor, m: Instruction) -> Transaction:
+    def _to_core(self, actor: Actor, m: Instruction, routed: str | None = None) -> Transaction:
         spec = None
         if m.op == "issue" and m.program is not None:
             spec = self.uow.programs.spec_for_issue(m.program, self.now)
         return Transaction(
             id=m.id,
             op=_OP[m.op],
-            instrument=m.instrument,
+            instrument=routed or m.instrument,
             amount=m.amount,
             store=actor.store_id,
             terminal=actor.terminal_id,
@@ -238,6 +342,21 @@ class _BatchPlan:
             else:
                 out.append(ResultMsg(id=m.id, seq=m.seq, code=slot))
         return out
+
+
+def _update_refusal(
+    update: UpdateRow | None, m: Instruction, instrument: str, claimed: bool
+) -> ProtocolCode | None:
+    """Why a card write of `update` is refused (None: it is the write the ledger waits for)."""
+    if update is None or update.state == "cancelled" or update.instrument != instrument:
+        return ProtocolCode.CARD_UPDATE_UNKNOWN
+    if update.state != "pending" or claimed:
+        return ProtocolCode.CARD_UPDATE_APPLIED
+    card = m.card
+    assert card is not None
+    if abs(update.amount) != m.amount or card.after - card.before != update.amount:
+        return ProtocolCode.CARD_UPDATE_MISMATCH
+    return None
 
 
 def _meta(m: Instruction, request_id: int | None, by_user: str | None) -> TxMeta:

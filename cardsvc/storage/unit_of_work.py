@@ -24,6 +24,7 @@ from cardsvc.storage.card_mirror import CardMirrorRepository
 from cardsvc.storage.db import make_engine
 from cardsvc.storage.evidence import EvidenceRepository
 from cardsvc.storage.ledger import LedgerRepository
+from cardsvc.storage.media import MediaRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
 from cardsvc.storage.programs import ProgramCache, ProgramRepository
@@ -48,6 +49,10 @@ class UnitOfWork:
     @cached_property
     def card_mirror(self) -> CardMirrorRepository:
         return CardMirrorRepository(self._conn)
+
+    @cached_property
+    def media(self) -> MediaRepository:
+        return MediaRepository(self._conn)
 
     @cached_property
     def programs(self) -> ProgramRepository:
