@@ -89,8 +89,10 @@ def terminal_lookup(instrument_id: str, signed: SignedDep, uow: ReadUow) -> dict
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
 def terminal_hotlist(signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Blocked instruments: the terminal refuses them even when offline."""
-    return {"blocked": queries.hotlist(uow), "blocked_media": queries.blocked_media(uow)}
+    """Blocked instruments and cards: the terminal refuses them even when offline; and the
+    cards with value changed at the ledger to write to them at their next tap."""
+    return {"blocked": queries.hotlist(uow), "blocked_media": queries.blocked_media(uow),
+            "pending_updates": queries.cards_with_updates(uow)}  # fmt: skip
 
 
 @router.post("/v1/terminal/keys", responses=ERRORS)

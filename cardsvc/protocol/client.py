@@ -88,10 +88,12 @@ class LedgerClient:
     def hotlist(self) -> list[str]:
         return list(self._send("GET", "/v1/terminal/hotlist").json()["blocked"])
 
-    def hotlists(self) -> tuple[list[str], list[str]]:
-        """(blocked instruments and card names, of which the card names refused as cards)."""
+    def hotlists(self) -> tuple[list[str], list[str], list[str]]:
+        """(blocked instruments and card names; of those, the cards refused as cards; cards
+        with value changed at the ledger to write at their next tap)."""
         body = self._send("GET", "/v1/terminal/hotlist").json()
-        return list(body["blocked"]), list(body.get("blocked_media", []))
+        return (list(body["blocked"]), list(body.get("blocked_media", [])),
+                list(body.get("pending_updates", [])))  # fmt: skip
 
     def card(self, uid: str) -> dict[str, Any]:
         """A card at a tap: state, instrument, ledger-side changes to write to it."""

@@ -115,6 +115,7 @@ class _BatchPlan:
         self.uow, self.now = uow, now
         self.added: list[_Added] = []
         self.claimed: dict[tuple[str, int], str] = {}  # (terminal, seq) -> tx id, this group
+        self._updates: dict[str, UpdateRow] | None = None
 
     def add(self, sub: Submission, request_id: int | None) -> None:
         msgs = list(sub.txs)
@@ -154,6 +155,7 @@ class _BatchPlan:
 
     def run(self, policy: Policy) -> list[list[ResultMsg]]:
         new_media = self._route_media()
+        self._same_write_elsewhere()
         to_block = self._judge_cards()
         writes = self._check_card_updates()
         for a in self.added:
@@ -178,6 +180,31 @@ class _BatchPlan:
         self._mark_written(writes, core_results)
         return [self._answers(a, core_results) for a in self.added]
 
+    def _update_rows(self) -> dict[str, UpdateRow]:
+        """The queued updates the group's card writes name (locked; loaded once)."""
+        if self._updates is None:
+            refs = {m.ref for a in self.added for m in a.msgs
+                    if m.op == "card_update" and m.ref is not None}  # fmt: skip
+            self._updates = self.uow.media.updates(refs, lock=True) if refs else {}
+        return self._updates
+
+    def _same_write_elsewhere(self) -> None:
+        """A till whose write of an update was torn cannot tell, when the card comes back, its
+        own write from another till's write of the same update at the same counter (the card
+        looks the same). It was the other's: the card's counter takes one operation only. So
+        such a report is answered `card_update_applied`, not judged a replay."""
+        if not any(m.op == "card_update" for a in self.added for m in a.msgs):
+            return
+        rows = self._update_rows()
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                row = rows.get(m.ref) if m.op == "card_update" and m.ref else None
+                if row is None or m.card is None or a.decided[k] is not None or a.resend[k]:
+                    continue
+                same_place = (row.written_uid, row.written_counter) == (m.card.uid, m.card.counter)
+                if row.state == "written" and same_place and row.written_tx != m.id:
+                    a.decided[k] = ProtocolCode.CARD_UPDATE_APPLIED
+
     def _check_card_updates(self) -> list[tuple[_Added, int, str]]:
         """A `card_update` reports a queued update written to the card: accepted once per
         update (a second tap that wrote it too is refused, and the agent sets its card back),
@@ -193,7 +220,7 @@ class _BatchPlan:
                         found.append((a, k, m.ref))
         if not found:
             return []
-        updates = self.uow.media.updates({ref for _, _, ref in found}, lock=True)
+        updates = self._update_rows()
         claimed: set[str] = set()
         accepted = []
         for a, k, ref in found:

@@ -34,7 +34,13 @@ from cardsvc.core.media import (
 )
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.services.card_updates import queue_update
-from cardsvc.services.errors import Conflict, Invalid, NotFound
+from cardsvc.services.errors import (
+    CardMediumBlocked,
+    CardMediumMismatch,
+    Conflict,
+    Invalid,
+    NotFound,
+)
 from cardsvc.services.ingest import Actor, Submission, commit_group
 from cardsvc.services.instructions import ServiceInstruction
 from cardsvc.storage.unit_of_work import Database, UnitOfWork
@@ -122,11 +128,11 @@ def _replace(
         return receipt(uow, req.id)
     old = _old_medium(uow, req.old_uid, now)
     if old.state is not MediumState.ACTIVE:
-        raise Conflict(f"card {req.old_uid} is already {old.state}")
+        raise CardMediumBlocked(f"card {req.old_uid} is already {old.state}")
     if uow.media.for_uids([req.new_uid]) or uow.reports.instrument(
         default_instrument(req.new_uid)
     ):
-        raise Conflict(f"card {req.new_uid} is already in use")
+        raise CardMediumMismatch(f"card {req.new_uid} is already in use")
     view = uow.reports.instrument(old.instrument)
     assert view is not None, "a medium belongs to an instrument"
     if view["status"] == "expired":

@@ -73,3 +73,8 @@ def instrument_journal_balance(uow: UnitOfWork, instrument_id: str) -> int:
 def card_alert_list(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
     """Purse cards whose reports did not fit the ledger's mirror (newest first)."""
     return uow.reports.card_alerts(min(max(limit, 1), HISTORY_MAX))
+
+
+def cards_with_updates(uow: UnitOfWork) -> list[str]:
+    """Names of purse cards with value changed at the ledger waiting to be written to them."""
+    return uow.media.cards_with_updates(HOTLIST_MAX)

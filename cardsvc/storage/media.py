@@ -122,6 +122,19 @@ class MediaRepository:
         )
         return [default_instrument(r.uid) for r in self.conn.execute(q)]
 
+    def cards_with_updates(self, limit: int) -> list[str]:
+        """The names (`card-<UID>`) of active purse cards whose instrument has updates
+        waiting: terminals ask the ledger for them only when one of these is tapped."""
+        m, u = card_media.c, card_updates.c
+        q = (
+            select(m.uid)
+            .where(m.state == str(MediumState.ACTIVE), m.card_type == "desfire")
+            .where(m.instrument_id.in_(select(u.instrument_id).where(u.state == "pending")))
+            .order_by(m.uid)
+            .limit(limit)
+        )
+        return [default_instrument(r.uid) for r in self.conn.execute(q)]
+
     def journalled_instruments(self, tx_ids: Collection[str]) -> dict[str, str]:
         """The instrument each of these journalled transactions was applied to."""
         wanted = sorted(set(tx_ids))

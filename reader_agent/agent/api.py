@@ -10,6 +10,7 @@ them, so the OpenAPI the agent publishes is the contract.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
+from reader_agent.agent.media import MediaRefused, Replacement
 from reader_agent.agent.outbox import State
 from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
@@ -71,6 +73,7 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
     _install_errors(app)
     _status_routes(app, runtime)
     _card_routes(app, runtime.agent)
+    _media_routes(app, runtime)
     return app
 
 
@@ -174,6 +177,32 @@ def _card_routes(app: FastAPI, agent: Agent) -> None:
         if found is None:
             return _error(c.ErrorCode.NOT_FOUND, f"no transaction {tx_id} on this terminal")
         return _operation(found)
+
+
+def _media_routes(app: FastAPI, runtime: AgentRuntime) -> None:
+    """A card by its number, and replacing a lost, stolen or damaged one (needs the ledger)."""
+
+    @app.exception_handler(MediaRefused)
+    def media_refused(request: Request, exc: MediaRefused) -> JSONResponse:
+        return _error(c.ErrorCode(exc.code), exc.detail)
+
+    @_serve(app, c.CARD)
+    def card(uid: str) -> c.CardRecord:
+        if not _UID.match(uid):
+            raise MediaRefused("invalid", "a card number is 8-20 hex digits")
+        return _answer(c.CardRecord, runtime.media.card(uid))
+
+    @_serve(app, c.REPLACE)
+    def replace(body: c.ReplaceRequest) -> c.ReplaceAnswer:
+        shift = runtime.shifts.ensure()
+        reading = body.reading.model_dump() if body.reading else None
+        req = Replacement(body.request_id, body.old_uid, body.reason, shift.staff, reading)
+        receipt = runtime.media.replace(req, body.timeout_s)
+        fields = set(c.ReplaceAnswer.model_fields)
+        return _answer(c.ReplaceAnswer, {k: v for k, v in receipt.items() if k in fields})
+
+
+_UID = re.compile(r"^[0-9A-Fa-f]{8,20}$")
 
 
 def queue_status(runtime: AgentRuntime) -> c.QueueStatus:

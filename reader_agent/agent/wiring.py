@@ -18,6 +18,7 @@ from reader_agent.agent.card_keys import KeystoreCardKeys
 from reader_agent.agent.hotlist import Hotlist, Shifts
 from reader_agent.agent.identity import Identity, terminal_signer
 from reader_agent.agent.localdb import LocalDb
+from reader_agent.agent.media import Media
 from reader_agent.agent.outbox import Outbox
 from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows
 from reader_agent.agent.risk import RiskGate, RiskLimits
@@ -67,6 +68,7 @@ class AgentRuntime:
     loop: SyncLoop
     station: Station
     agent: Agent
+    media: Media
     http: httpx.Client
     _watch_stop: threading.Event
     _watcher: threading.Thread | None = None
@@ -131,5 +133,6 @@ def build_runtime(
                        settings.online_backlog_max)  # fmt: skip
     station = Station(*(readers or pcsc_reader_opener(settings.reader)))
     agent = Agent(station, flows, client, syncer, outbox, clock)
+    media = Media(station, flows, client)
     return AgentRuntime(settings, identity, db, outbox, hotlist, shifts, syncer, loop, station,
-                        agent, http, threading.Event())  # fmt: skip
+                        agent, media, http, threading.Event())  # fmt: skip

@@ -87,7 +87,7 @@ def test_replacing_twice_with_the_same_id_is_one_replacement(world: World, till:
     assert world.counts() == counts
     again = world.post(f"/v1/cards/{OLD}/replace", {"id": "rp-10", "new_uid": "04C0C0C0C0C0C0",
                                                     "reason": "stolen"}, staff)  # fmt: skip
-    assert expect(again, 409)["error"] == "conflict"  # the card is already reported lost
+    assert expect(again, 409)["error"] == "card_medium_blocked"  # already reported lost
 
 
 def test_a_damaged_card_read_at_the_counter_moves_at_once(world: World, till: Till) -> None:

@@ -183,3 +183,25 @@ def runtime(
     rt.loop.round()  # the hotlist, as the running agent would fetch it at start
     yield rt
     rt.stop()
+
+
+def another_terminal(
+    chain: Chain, keystore: FileKeystore, settings: AgentSettings, reader: Reader,
+    terminal_id: str, store: str = STORE,
+) -> AgentRuntime:
+    """A second enrolled terminal (its own key, local database and queue) over `reader`,
+    sharing the card keys: the same card can be tapped at either."""
+    mine = settings.model_copy(update={
+        "data_dir": settings.data_dir.parent / terminal_id,
+        "terminal_key_label": f"terminal-{terminal_id}",
+    })  # fmt: skip
+    code = chain.post("/v1/terminals", {"id": terminal_id, "store_id": store, "name": terminal_id})
+    with httpx.Client(base_url=chain.server.url) as http:
+        identity = enroll_terminal(
+            http, keystore, terminal_id=terminal_id, code=code["enrollment_code"],
+            ledger_url=chain.server.url, key_label=mine.terminal_key_label,
+            identity_path=mine.identity_path,
+        )  # fmt: skip
+    rt = virtual_runtime(mine, identity, keystore, reader)
+    rt.loop.round()
+    return rt
