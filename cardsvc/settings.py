@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     # synced from tills, then moved to the new card.
     card_holding_window_s: int = Field(7 * 24 * 3600, ge=0, le=90 * 24 * 3600)
 
+    # The back office (/admin): sign-in lock-out and sessions (dates are Asia/Ho_Chi_Minh).
+    backoffice_max_failures: int = Field(5, ge=1, le=100)
+    backoffice_lock_s: int = Field(15 * 60, ge=1, le=7 * 86400)
+    backoffice_session_s: int = Field(8 * 3600, ge=60, le=7 * 86400)
+    # Mark the session cookie Secure: None = when the request arrived over https (set true
+    # behind a TLS-terminating proxy that forwards plain http).
+    backoffice_secure_cookie: bool | None = None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -7,7 +7,8 @@ The rules:
 - only `cardsvc.storage` imports SQLAlchemy, alembic or a database driver (the agent's own
   local outbox database is the one exception, in its two modules);
 - only `cardsvc.storage` knows the schema and the engine helpers;
-- storage never imports services, api, vouchers, web, commands or the wiring;
+- storage never imports services, api, vouchers, web, backoffice, commands or the wiring;
+- services never import the API or the back office's pages;
 - the reader agent reaches the ledger only through `cardsvc.protocol`;
 - terminals reach the agent only through its contract module;
 - keys import neither the ledger, the agent nor the terminals;
@@ -108,9 +109,11 @@ def _broken_rule(m: str, t: str) -> str | None:
         return "only cardsvc.storage knows the schema and the engine"
     if within(m, "cardsvc.storage") and within(
         t, "cardsvc.services", "cardsvc.api", "cardsvc.vouchers", "cardsvc.web",
-        "cardsvc.commands", "cardsvc.wiring",
+        "cardsvc.commands", "cardsvc.wiring", "cardsvc.backoffice", "cardsvc.customers",
     ):  # fmt: skip
         return "storage serves the services; it never imports them"
+    if within(m, "cardsvc.services") and within(t, "cardsvc.backoffice", "cardsvc.api"):
+        return "services serve the pages and the API; they never import them"
     if within(m, "reader_agent") and within(t, "cardsvc") and not within(t, "cardsvc.protocol"):
         return "the reader agent reaches the ledger only through cardsvc.protocol"
     if within(m, "terminals") and within(t, "reader_agent") and not within(t, AGENT_CONTRACT):
@@ -243,6 +246,8 @@ def _tree(tmp: Path, files: dict[str, str]) -> Path:
          "only cardsvc.storage knows the schema"),
         ("cardsvc/storage/x.py", "from cardsvc.services.people import Role\n",
          "storage serves the services"),
+        ("cardsvc/services/x.py", "from cardsvc.backoffice.session import Viewer\n",
+         "services serve the pages and the API"),
         ("reader_agent/agent/x.py", "from cardsvc.services import ingest\n",
          "only through cardsvc.protocol"),
         ("terminals/counter/x.py", "from reader_agent.agent.api import TapRequest\n",

@@ -11,6 +11,7 @@ from cardsvc.api import (
     errors,
     openapi,
     routes_admin,
+    routes_customers,
     routes_instruments,
     routes_media,
     routes_ops,
@@ -19,6 +20,7 @@ from cardsvc.api import (
     routes_vouchers,
 )
 from cardsvc.api.limits import BodyLimit
+from cardsvc.backoffice.app import install as install_backoffice
 from cardsvc.settings import Settings, get_settings
 from cardsvc.wiring import Ledger, build_ledger, wall_clock
 
@@ -53,10 +55,9 @@ def create_app(
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
-    routers = (
-        routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
-        routes_vouchers,
-    )  # fmt: skip
+    routers = (routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
+               routes_vouchers, routes_customers)
     for module in (*routers, routes_public):
         app.include_router(module.router)
+    install_backoffice(app)
     return app

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.services import errors
 from cardsvc.services.committer import Overloaded
+from cardsvc.services.isolation import RequestFailed
+from cardsvc.storage.faults import DatabaseUnavailable
 from cardsvc.vouchers.service import VouchersNotConfigured
 
 _STATUS: dict[type[errors.ServiceError], int] = {
@@ -31,7 +33,8 @@ def _error(status: int, code: str, detail: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.ServiceError)
     async def _service(_: Request, exc: errors.ServiceError) -> JSONResponse:
-        return _error(_STATUS.get(type(exc), 400), exc.code, exc.detail)
+        status = next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 400)
+        return _error(status, exc.code, exc.detail)
 
     @app.exception_handler(SignatureRejected)
     async def _signature(request: Request, exc: SignatureRejected) -> JSONResponse:
@@ -49,6 +52,21 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VouchersNotConfigured)
     async def _no_vouchers(_: Request, exc: VouchersNotConfigured) -> JSONResponse:
         return _error(503, "vouchers_not_configured", str(exc))
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _unavailable(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        response = _error(503, "database_unavailable", exc.detail)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+
+    @app.exception_handler(RequestFailed)
+    async def _failed(_: Request, exc: RequestFailed) -> JSONResponse:
+        return _error(500, exc.code, exc.detail)
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback; the client gets the API's error shape, not plain text.
+        return _error(500, "internal_error", "the ledger failed to answer; it has been logged")
 
     @app.exception_handler(Overloaded)
     async def _overloaded(_: Request, exc: Overloaded) -> JSONResponse:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 import time
 from typing import Any
 
+from cardsvc.services import signin
+from cardsvc.services.errors import ServiceError
 from cardsvc.services.people import Role, create_person
 from cardsvc.wiring import open_database
 
@@ -19,6 +23,12 @@ def register(sub: Any) -> None:
     c.add_argument("--role", choices=[r.value for r in Role], required=True)
     c.add_argument("--store", help="the store a staff member (or scoped finance) belongs to")
     c.set_defaults(run=create)
+    pw = psub.add_parser(
+        "password", help="set a person's back-office password (asked for, never an argument)"
+    )
+    pw.add_argument("id")
+    pw.add_argument("--temporary", action="store_true", help="must be changed at next sign-in")
+    pw.set_defaults(run=set_password)
 
 
 def create(args: argparse.Namespace) -> int:
@@ -31,4 +41,28 @@ def create(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(token)
+    return 0
+
+
+def set_password(args: argparse.Namespace) -> int:
+    """The password is read from the terminal (or one line of standard input when piped), so it
+    never lands in the shell's history or the process list."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("new password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    db = open_database()
+    try:
+        with db.write() as uow:
+            signin.set_password(uow, args.id, password, int(time.time()),
+                                must_change=args.temporary)  # fmt: skip
+    except ServiceError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"password set for {args.id}")
     return 0

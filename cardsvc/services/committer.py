@@ -18,6 +18,8 @@ from concurrent.futures import Future
 
 from cardsvc.core import BATCH_MAX, Policy
 from cardsvc.services.ingest import Submission, SubmissionResult, commit_group
+from cardsvc.services.isolation import Outcome, PoisonMemory, commit_apart
+from cardsvc.storage.faults import Fault
 from cardsvc.storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ class GroupCommitter:
         self._carry: Submission | None = None
         self.groups_committed = 0
         self.tx_committed = 0
-        self._retryable = db.retryable_errors
+        self.poison = PoisonMemory()
 
     def start(self) -> None:
         if self._thread is None:
@@ -63,6 +65,10 @@ class GroupCommitter:
 
     def submit(self, sub: Submission) -> Future[SubmissionResult]:
         assert 0 < len(sub.txs) <= self.max_tx
+        failed = self.poison.recall(sub)
+        if failed is not None:  # failed alone before: answered without the database
+            sub.future.set_exception(failed)
+            return sub.future
         try:
             self._queue.put_nowait(sub)
         except queue.Full as exc:
@@ -74,7 +80,7 @@ class GroupCommitter:
             group = self._next_group()
             if group is None:
                 return
-            self._commit(group)
+            self.commit(group)
 
     def _next_group(self) -> list[Submission] | None:
         first = self._carry or self._queue.get()
@@ -97,26 +103,27 @@ class GroupCommitter:
             size += len(nxt.txs)
         return group
 
-    def _commit(self, group: list[Submission]) -> None:
+    def commit(self, group: list[Submission]) -> None:
+        """Commit one group now and answer its submissions (the committer thread calls this)."""
+        # A submission that fails for a reason of its own is isolated (services.isolation).
+        commit_apart(group, self._attempt, self._answer, self.db.classify, self.poison)
+
+    def _attempt(self, group: list[Submission]) -> list[Outcome]:
+        """One group in one transaction; conflicts with other workers are retried (nothing was
+        written: the whole group is re-read and re-applied). Other failures are raised."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.db.write() as uow:
                     outcomes = commit_group(uow, group, self.clock(), self.policy)
-                break
-            except self._retryable as exc:
-                # Another worker committed a conflicting row (same new id) or the database
-                # was busy: the whole group is re-read and re-applied; nothing was written.
+                self.groups_committed += 1
+                return outcomes
+            except Exception as exc:
+                if attempt == MAX_ATTEMPTS or self.db.classify(exc) is not Fault.RETRY:
+                    raise
                 log.warning("group commit attempt %d failed: %s", attempt, exc)
-                if attempt == MAX_ATTEMPTS:
-                    for sub in group:
-                        sub.future.set_exception(exc)
-                    return
-            except Exception as exc:  # a bug: answer every waiter rather than hang them
-                log.exception("group commit failed")
-                for sub in group:
-                    sub.future.set_exception(exc)
-                return
-        self.groups_committed += 1
+        raise AssertionError("unreachable")
+
+    def _answer(self, group: list[Submission], outcomes: list[Outcome]) -> None:
         for sub, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 sub.future.set_exception(outcome)

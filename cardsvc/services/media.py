@@ -43,6 +43,7 @@ from cardsvc.services.errors import (
 )
 from cardsvc.services.ingest import Actor, Submission, commit_group
 from cardsvc.services.instructions import ServiceInstruction
+from cardsvc.storage.faults import Fault
 from cardsvc.storage.unit_of_work import Database, UnitOfWork
 
 T = TypeVar("T")
@@ -71,8 +72,8 @@ def _write(db: Database, work: Callable[[UnitOfWork], T]) -> T:
         try:
             with db.write() as uow:
                 return work(uow)
-        except db.retryable_errors:
-            if attempt == WRITE_ATTEMPTS:
+        except Exception as exc:
+            if attempt == WRITE_ATTEMPTS or db.classify(exc) is not Fault.RETRY:
                 raise
     raise AssertionError("unreachable")
 

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from cardsvc.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from cardsvc.storage.unit_of_work import UnitOfWork
@@ -63,3 +64,42 @@ def authenticate(uow: UnitOfWork, token: str) -> Person:
     if row is None or row.disabled:
         raise Unauthorized("unknown or disabled API token")
     return Person(row.id, row.name, Role(row.role), row.store_id)
+
+
+PEOPLE_MAX = 10_000  # people listed on one page
+
+
+def person_view(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "role": row.role, "store_id": row.store_id,
+            "disabled": row.disabled}  # fmt: skip
+
+
+def list_people(uow: UnitOfWork, store_id: str | None = None) -> list[dict[str, Any]]:
+    rows = uow.people.list(PEOPLE_MAX)
+    return [person_view(r) for r in rows if store_id is None or r.store_id == store_id]
+
+
+def update_person(
+    uow: UnitOfWork, person_id: str, name: str, role: Role, store_id: str | None, disabled: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Change a person's name, role, store or disabled flag; answer (before, after)."""
+    row = uow.people.get(person_id)
+    if row is None:
+        raise NotFound(f"no person {person_id}")
+    if role is Role.STAFF and store_id is None:
+        raise Invalid("staff belong to a store")
+    if store_id is not None and not uow.terminals.store_exists(store_id):
+        raise NotFound(f"no store {store_id}")
+    uow.people.update(person_id, name=name, role=str(role), store_id=store_id, disabled=disabled)
+    after = {"id": person_id, "name": name, "role": str(role), "store_id": store_id,
+             "disabled": disabled}  # fmt: skip
+    return person_view(row), after
+
+
+def new_token(uow: UnitOfWork, person_id: str) -> str:
+    """Replace a person's API token (the old one stops working at once); shown once."""
+    if uow.people.get(person_id) is None:
+        raise NotFound(f"no person {person_id}")
+    token = "cs_" + secrets.token_urlsafe(32)
+    uow.people.set_token_hash(person_id, hash_token(token))
+    return token

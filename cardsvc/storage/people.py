@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from cardsvc.storage.schema import users
 
@@ -48,3 +48,31 @@ class PeopleRepository:
         if row is None:
             return None
         return PersonRow(row.id, row.name, row.role, row.store_id, bool(row.disabled))
+
+    def get(self, person_id: str) -> PersonRow | None:
+        u = users.c
+        row = self.conn.execute(
+            select(u.id, u.name, u.role, u.store_id, u.disabled).where(u.id == person_id)
+        ).first()
+        if row is None:
+            return None
+        return PersonRow(row.id, row.name, row.role, row.store_id, bool(row.disabled))
+
+    def list(self, limit: int) -> list[PersonRow]:
+        u = users.c
+        q = select(u.id, u.name, u.role, u.store_id, u.disabled).order_by(u.id).limit(limit)
+        return [PersonRow(r.id, r.name, r.role, r.store_id, bool(r.disabled))
+                for r in self.conn.execute(q)]  # fmt: skip
+
+    def update(
+        self, person_id: str, *, name: str, role: str, store_id: str | None, disabled: bool
+    ) -> None:
+        self.conn.execute(
+            update(users).where(users.c.id == person_id)
+            .values(name=name, role=role, store_id=store_id, disabled=disabled)
+        )  # fmt: skip
+
+    def set_token_hash(self, person_id: str, token_hash: str) -> None:
+        self.conn.execute(
+            update(users).where(users.c.id == person_id).values(token_hash=token_hash)
+        )

@@ -317,3 +317,63 @@ card_updates = Table(
     Column("written_at", BigInteger),
 )
 Index("ix_card_updates_instrument", card_updates.c.instrument_id, card_updates.c.state)
+# --- the back office: sign-in, sessions, the audit log (revision 0008) ----------------------
+
+# A person's back-office sign-in, beside their API token (`users`): a memory-hard password
+# hash, the failures since the last success (lock-out) and an optional TOTP second factor.
+person_logins = Table(
+    "person_logins",
+    metadata,
+    Column("person_id", String(ID), ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),  # scrypt$N$r$p$salt$hash
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", BigInteger),
+    Column("totp_secret", String(64)),  # base32; None: no second factor
+    Column("must_change", Boolean, nullable=False),  # set by an administrator's reset
+    Column("changed_at", BigInteger, nullable=False),
+)
+
+# Signed-in browsers. Only the SHA-256 of the cookie's value is kept; the CSRF token is per
+# session and travels in every form.
+backoffice_sessions = Table(
+    "backoffice_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("person_id", String(ID), ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("verified", Boolean, nullable=False),  # password and (when set) TOTP both passed
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+Index("ix_backoffice_sessions_person", backoffice_sessions.c.person_id)
+
+# Every change made through the back office or the administration API: who, when, what, the
+# state before and after (JSON). Only ever inserted into.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("person_id", String(ID), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("client", String(64), nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_audit_log_target", audit_log.c.target)
+
+# The chart of accounts the journal export maps ledger accounts to, by account kind (the part
+# of a ledger account's name before ':'). Rows override the Vietnamese defaults.
+account_map = Table(
+    "account_map",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Customers (revision 0005) declare their tables on the same metadata, in their own module.
+from cardsvc.storage import customer_tables as customer_tables  # noqa: E402

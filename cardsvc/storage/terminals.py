@@ -53,6 +53,11 @@ class TerminalRepository:
     def add_store(self, store_id: str, name: str, now: int) -> None:
         self.conn.execute(insert(stores).values(id=store_id, name=name, created_at=now))
 
+    def stores(self, limit: int) -> dict[str, str]:
+        """Store ids to names, in id order."""
+        q = select(stores.c.id, stores.c.name).order_by(stores.c.id).limit(limit)
+        return {r.id: r.name for r in self.conn.execute(q)}
+
     # --- terminals --------------------------------------------------------------------------
     def get(self, terminal_id: str) -> TerminalRow | None:
         t = terminals.c

@@ -17,14 +17,19 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError
 
+from cardsvc.storage.backoffice import BackofficeRepository
 from cardsvc.storage.campaigns import CampaignRepository
 from cardsvc.storage.card_mirror import CardMirrorRepository
+from cardsvc.storage.customer_rewards import CustomerRewardRepository
+from cardsvc.storage.customers import CustomerRepository
 from cardsvc.storage.db import make_engine
 from cardsvc.storage.evidence import EvidenceRepository
+from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
+from cardsvc.storage.feedback import FeedbackRepository
 from cardsvc.storage.ledger import LedgerRepository
 from cardsvc.storage.media import MediaRepository
+from cardsvc.storage.messages import MessageRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
 from cardsvc.storage.programs import ProgramCache, ProgramRepository
@@ -74,6 +79,26 @@ class UnitOfWork:
     def reports(self) -> ReportRepository:
         return ReportRepository(self._conn)
 
+    @cached_property
+    def customers(self) -> CustomerRepository:
+        return CustomerRepository(self._conn)
+
+    @cached_property
+    def customer_rewards(self) -> CustomerRewardRepository:
+        return CustomerRewardRepository(self._conn)
+
+    @cached_property
+    def feedback(self) -> FeedbackRepository:
+        return FeedbackRepository(self._conn)
+
+    @cached_property
+    def messages(self) -> MessageRepository:
+        return MessageRepository(self._conn)
+
+    @cached_property
+    def backoffice(self) -> BackofficeRepository:
+        return BackofficeRepository(self._conn)
+
 
 class Database:
     """The engine and the process-wide caches; built once per process by `cardsvc.wiring`."""
@@ -81,12 +106,11 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.programs = ProgramCache()
-        # The hot path runs driver-level statements, whose errors reach the committer unwrapped
-        # (sqlite3.Error, psycopg.Error) besides SQLAlchemy's wrapped ones: all mean "retry".
-        self.retryable_errors: tuple[type[Exception], ...] = (
-            DBAPIError,
-            engine.dialect.loaded_dbapi.Error,
-        )
+
+    @staticmethod
+    def classify(exc: BaseException) -> Fault:
+        """Unreachable, a conflict worth retrying, or the work's own fault (storage.faults)."""
+        return classify(exc)
 
     @classmethod
     def open(cls, url: str, *, sqlite_cache_mb: int = 64, migrate: bool = True) -> Database:
@@ -105,18 +129,18 @@ class Database:
     def write(self) -> Iterator[UnitOfWork]:
         """A unit of work in one transaction: committed when the block ends, rolled back when
         it raises."""
-        with self.engine.begin() as conn:
+        with _reachable(), self.engine.begin() as conn:
             yield UnitOfWork(conn, self.programs)
 
     @contextmanager
     def read(self) -> Iterator[UnitOfWork]:
         """A unit of work for reading only (never takes SQLite's write lock)."""
-        with self.engine.connect() as conn:
+        with _reachable(), self.engine.connect() as conn:
             yield UnitOfWork(conn, self.programs)
 
     def ping(self) -> str:
         """Ask the database a trivial question; answer its engine's name (sqlite, postgresql)."""
-        with self.engine.connect() as conn:
+        with _reachable(), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return self.engine.dialect.name
 
@@ -125,3 +149,17 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn "the database cannot be reached" into DatabaseUnavailable (503 with Retry-After
+    at the API) whatever driver said it; every other error passes unchanged."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:
+        if classify(exc) is Fault.UNAVAILABLE:
+            raise DatabaseUnavailable() from exc
+        raise

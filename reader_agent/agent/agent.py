@@ -132,6 +132,11 @@ class Agent:
         """Value changed at the ledger since this card was last tapped goes onto it first."""
         return write_updates(self.flows, self.client, reader, uid)
 
+    def tap_instrument(self, timeout: float) -> str:
+        """Wait for a card and name its instrument (a ticket card at a gate): nothing else."""
+        with self.station.card(timeout) as (reader, info):
+            return instrument_for_uid(self._uid(reader, info))
+
     # --- value operations --------------------------------------------------------------------
     def redeem(self, amount: int, timeout: float, request_id: str | None = None) -> TapResult:
         return self.operate(ValueRequest("redeem", amount, request_id=request_id), timeout)

@@ -1,0 +1,1 @@
+"""The back office's own pages, one module each (see `cardsvc.backoffice.registry`)."""
