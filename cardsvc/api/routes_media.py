@@ -9,11 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, SignedDep
+from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, SignedDep, WriteUow
 from cardsvc.api.views import ERRORS
 from cardsvc.core import AMOUNT_MAX
 from cardsvc.core.media import CardReading, MediumState
-from cardsvc.services import card_updates, media
+from cardsvc.protocol.messages import TransactionMsg
+from cardsvc.services import card_updates, media, torn
 from cardsvc.services.ingest import Actor
 from cardsvc.services.people import Role
 
@@ -175,3 +176,35 @@ def terminal_replace(
     )  # fmt: skip
     window = ledger.settings.card_holding_window_s
     return media.replace_card(ledger.db, ledger.committer.policy, req, ledger.clock(), window)
+
+
+class TornIn(BaseModel):
+    """Purse operations torn at this till whose card left and has not come back: each as the
+    till would have sent it, with the card evidence it would have carried."""
+
+    transactions: list[TransactionMsg] = Field(min_length=1, max_length=100)
+
+
+@router.post("/v1/terminal/torn", responses=ERRORS)
+def report_torn(body: TornIn, signed: SignedDep, ledger: LedgerDep, uow: WriteUow
+                ) -> dict[str, Any]:  # fmt: skip
+    """The card's next appearance at any till settles each (or finance does, after a window):
+    the answer says where each stands (open, committed, sent, cancelled, refused)."""
+    return torn.report(uow, signed.actor.terminal_id, signed.evidence, body.transactions,
+                       ledger.clock())  # fmt: skip
+
+
+@router.get("/v1/reports/torn", responses=ERRORS)
+def torn_report(
+    person: PersonDep,
+    uow: ReadUow,
+    ledger: LedgerDep,
+    state: Literal["open", "committed", "sent", "cancelled", "refused"] | None = "open",
+    older_than_s: int = Query(0, ge=0, le=365 * 86400),
+    limit: int = Query(100, ge=1, le=500),
+) -> dict[str, Any]:
+    """Torn purse operations reported by tills: those still open after `older_than_s` are
+    finance's to resolve (the card has not been seen since)."""
+    person.require(Role.ADMIN, Role.FINANCE)
+    before = ledger.clock() - older_than_s
+    return {"torn": uow.media.torn_list(state=state, reported_before=before, limit=limit)}

@@ -146,3 +146,46 @@ def closing(held_amount: int, held_balance: int) -> Closing:
     """The holding instrument started with `held_amount`; late taps left `held_balance`."""
     assert 0 <= held_balance <= held_amount, "late taps only spend what was held"
     return Closing(held_balance, held_amount - held_balance)
+
+
+# --- torn taps settled from the card's next appearance -----------------------------------------
+@dataclass(frozen=True, slots=True)
+class Torn:
+    """A till's purse operation torn mid-way, whose card left: what the card would show had
+    it committed (`counter`, value `before` -> `after`)."""
+
+    tx_id: str
+    uid: str
+    counter: int
+    before: int
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A report of the same card from any till: its counter after, value before."""
+
+    tx_id: str
+    counter: int
+    before: int
+
+
+class TornOutcome(StrEnum):
+    OPEN = "open"  # nothing tells yet
+    COMMITTED = "committed"  # it happened on the card: the ledger applies it now
+    SENT = "sent"  # its own till sent it (the card came back there)
+    CANCELLED = "cancelled"  # its counter went to another operation: it never happened
+
+
+def torn_outcome(torn: Torn, seen: list[Seen], counter_journalled: bool) -> TornOutcome:
+    """What the card's next appearance says about a torn operation. A card's counter takes
+    each value once: if another operation holds the torn one's counter, the torn one did not
+    happen; if the card's next operation starts from the torn one's value after, at the
+    counter after it, it did (nothing else could have taken that counter)."""
+    if any(s.tx_id == torn.tx_id for s in seen):
+        return TornOutcome.SENT
+    if counter_journalled or any(s.counter == torn.counter for s in seen):
+        return TornOutcome.CANCELLED
+    if any(s.counter == torn.counter + 1 and s.before == torn.after for s in seen):
+        return TornOutcome.COMMITTED
+    return TornOutcome.OPEN

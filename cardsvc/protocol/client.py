@@ -139,6 +139,13 @@ class LedgerClient:
         ).json()
         return result
 
+    def report_torn(self, transactions: Sequence[TransactionMsg]) -> dict[str, str]:
+        """Torn purse operations whose card left: where each stands at the ledger."""
+        listed = [t.model_dump(mode="json", exclude_defaults=True) for t in transactions]
+        body = json.dumps({"transactions": listed}).encode()
+        states: dict[str, str] = self._send("POST", "/v1/terminal/torn", body).json()["states"]
+        return states
+
     def rotate_key(self, new_signer: Signer) -> dict[str, str]:
         """Enrol a successor key: proved by the new key, endorsed by the current one, sent
         signed by the current one, which keeps signing through the overlap window."""

@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 
 from cardsvc.core import Funding, Op, Policy, Result, ResultCode, Transaction, apply
 from cardsvc.core.card_mirror import CardReport, judge
-from cardsvc.core.media import MediaCode, Medium, MediumState, route, uid_named
+from cardsvc.core.media import (
+    MediaCode,
+    Medium,
+    MediumState,
+    Seen,
+    TornOutcome,
+    route,
+    torn_outcome,
+    uid_named,
+)
 from cardsvc.protocol.codes import ProtocolCode
-from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.messages import ResultMsg, TransactionMsg
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.services.instructions import Instruction, staff_instruction
 from cardsvc.storage.evidence import Evidence
@@ -103,6 +112,7 @@ class _Added:
     # The instrument each message applies to once its card is routed through the media
     # table (None: the one it names).
     routed: list[str | None] = field(default_factory=list)
+    silent: bool = False  # a torn operation applied for its till: nobody waits for an answer
 
     def instrument(self, k: int) -> str:
         return self.routed[k] or self.msgs[k].instrument
@@ -154,6 +164,7 @@ class _BatchPlan:
         return None
 
     def run(self, policy: Policy) -> list[list[ResultMsg]]:
+        injected = self._settle_torn()
         new_media = self._route_media()
         self._same_write_elsewhere()
         to_block = self._judge_cards()
@@ -178,7 +189,55 @@ class _BatchPlan:
             core_results = outcome.results
         self._add_media(new_media, core_results)
         self._mark_written(writes, core_results)
-        return [self._answers(a, core_results) for a in self.added]
+        self._torn_refused(injected, core_results)
+        return [self._answers(a, core_results) for a in self.added if not a.silent]
+
+    def _settle_torn(self) -> list[tuple[_Added, str]]:
+        """Torn operations tills reported (their card left and did not come back) are settled
+        from this group's reports of the same cards (cardsvc.core.media.torn_outcome). One that
+        happened on the card is applied here, ahead of the report that revealed it, as its
+        till would have sent it (the signed report is its evidence)."""
+        seen: dict[str, list[Seen]] = {}
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                if m.card is not None and a.decided[k] is None:
+                    seen.setdefault(m.card.uid, []).append(Seen(m.id, m.card.counter,
+                                                                m.card.before))  # fmt: skip
+        torn = self.uow.media.open_torn(seen) if seen else []
+        if not torn:
+            return []
+        journalled = self.uow.card_mirror.journalled({(t.uid, t.counter) for t, _, _, _ in torn})
+        sent = self.uow.media.journalled_instruments([t.tx_id for t, _, _, _ in torn])
+        injected = []
+        for t, terminal, body, request_id in torn:
+            outcome = torn_outcome(t, seen[t.uid], (t.uid, t.counter) in journalled)
+            if t.tx_id in sent:
+                outcome = TornOutcome.SENT
+            if outcome is TornOutcome.OPEN:
+                continue
+            if outcome is TornOutcome.COMMITTED:
+                injected.append((self._inject(terminal, body, request_id), t.tx_id))
+            self.uow.media.settle_torn(t.tx_id, str(outcome), self.now, seen[t.uid][0].tx_id)
+        return injected
+
+    def _inject(self, terminal: str, body: str, request_id: int | None) -> _Added:
+        msg = TransactionMsg.model_validate_json(body)
+        row = self.uow.terminals.get(terminal)
+        self.add(Submission(Actor(terminal, row.store_id if row else "hq"), [msg]), request_id)
+        added = self.added.pop()
+        added.silent = True
+        self.added.insert(0, added)  # before the report that revealed it: counters in order
+        return added
+
+    def _torn_refused(
+        self, injected: list[tuple[_Added, str]], core_results: Sequence[Result]
+    ) -> None:
+        """A torn operation the card did but the ledger refuses: left to finance."""
+        for a, tx_id in injected:
+            slot = a.slots[0]
+            code = core_results[slot].code if isinstance(slot, int) else slot
+            if code not in (ResultCode.OK, ResultCode.EXISTS):
+                self.uow.media.settle_torn(tx_id, "refused", self.now, None)
 
     def _update_rows(self) -> dict[str, UpdateRow]:
         """The queued updates the group's card writes name (locked; loaded once)."""

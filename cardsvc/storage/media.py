@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from cardsvc.core.media import Medium, MediumState, default_instrument
+from cardsvc.core.media import Medium, MediumState, Torn, default_instrument
 from cardsvc.storage.schema import (
     card_media,
     card_replacements,
+    card_torn,
     card_updates,
     instruments,
     transactions,
@@ -233,6 +234,74 @@ class MediaRepository:
             .limit(limit)
         )
         return [(r[0], int(r[1]), int(r[2])) for r in self.conn.execute(q)]
+
+
+    # --- torn taps reported by tills --------------------------------------------------------
+    def add_torn(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Keep the reported torn operations not already known (by tx id); how many were new."""
+        known = self._torn_known([r["tx_id"] for r in rows])
+        fresh = [r for r in rows if r["tx_id"] not in known]
+        if fresh:
+            self.conn.execute(insert(card_torn), fresh)
+        return len(fresh)
+
+    def _torn_known(self, tx_ids: Collection[str]) -> set[str]:
+        wanted = sorted(set(tx_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            part = wanted[start : start + _CHUNK]
+            found |= {r[0] for r in self.conn.execute(
+                select(card_torn.c.tx_id).where(card_torn.c.tx_id.in_(part)))}  # fmt: skip
+        return found
+
+    def open_torn(self, uids: Collection[str]) -> list[tuple[Torn, str, str, int | None]]:
+        """Open torn operations of these cards, locked: (torn, terminal, message JSON, the
+        signed request that reported it)."""
+        wanted = sorted(set(uids))
+        out: list[tuple[Torn, str, str, int | None]] = []
+        c = card_torn.c
+        for start in range(0, len(wanted), _CHUNK):
+            q = (
+                select(card_torn)
+                .where(c.uid.in_(wanted[start : start + _CHUNK]), c.state == "open")
+                .order_by(c.uid, c.counter, c.tx_id)
+            )
+            if self.for_update:
+                q = q.with_for_update()
+            for r in self.conn.execute(q):
+                out.append((Torn(r.tx_id, r.uid, r.counter, r.before, r.after), r.terminal_id,
+                            r.body, r.request_id))  # fmt: skip
+        return out
+
+    def settle_torn(self, tx_id: str, state: str, now: int, by: str | None) -> None:
+        self.conn.execute(
+            update(card_torn)
+            .where(card_torn.c.tx_id == tx_id)
+            .values(state=state, settled_at=now, settled_by=by)
+        )
+
+    def torn_states(self, terminal_id: str, tx_ids: Collection[str]) -> dict[str, str]:
+        wanted = sorted(set(tx_ids))
+        out: dict[str, str] = {}
+        c = card_torn.c
+        for start in range(0, len(wanted), _CHUNK):
+            q = select(c.tx_id, c.state).where(
+                c.terminal_id == terminal_id, c.tx_id.in_(wanted[start : start + _CHUNK])
+            )
+            out.update({r.tx_id: r.state for r in self.conn.execute(q)})
+        return out
+
+    def torn_list(self, *, state: str | None, reported_before: int | None,
+                  limit: int = LIST_MAX) -> list[dict[str, Any]]:  # fmt: skip
+        c = card_torn.c
+        q = select(c.tx_id, c.terminal_id, c.uid, c.counter, c.before, c.after, c.reported_at,
+                   c.state, c.settled_at, c.settled_by)  # fmt: skip
+        if state is not None:
+            q = q.where(c.state == state)
+        if reported_before is not None:
+            q = q.where(c.reported_at <= reported_before)
+        q = q.order_by(c.reported_at, c.tx_id).limit(min(limit, LIST_MAX))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
 
 
 def _update(r: Any) -> UpdateRow:

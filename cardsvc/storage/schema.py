@@ -317,6 +317,29 @@ card_updates = Table(
     Column("written_at", BigInteger),
 )
 Index("ix_card_updates_instrument", card_updates.c.instrument_id, card_updates.c.state)
+
+# A till's torn purse operation whose card left and did not come back to it: the till reports
+# what the card would show had it committed; the card's next appearance anywhere settles it
+# (its counter taken by another operation: it did not happen; the next counter starting from
+# its value after: it did, and is applied), or finance resolves it after a window.
+card_torn = Table(
+    "card_torn",
+    metadata,
+    Column("tx_id", String(ID), primary_key=True),
+    Column("terminal_id", String(ID), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("uid", String(20), nullable=False),
+    Column("counter", BigInteger, nullable=False),  # the card's counter had it committed
+    Column("before", BigInteger, nullable=False),
+    Column("after", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),  # the transaction as the till would have sent it
+    Column("request_id", BigInteger),  # the signed request that reported it
+    Column("reported_at", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # open, committed, cancelled
+    Column("settled_at", BigInteger),
+    Column("settled_by", String(ID)),  # the transaction whose card report settled it
+)
+Index("ix_card_torn_uid", card_torn.c.uid, card_torn.c.state)
 # --- the back office: sign-in, sessions, the audit log (revision 0008) ----------------------
 
 # A person's back-office sign-in, beside their API token (`users`): a memory-hard password

@@ -128,3 +128,39 @@ def test_bad_input_is_refused_in_words(world: World, till: Till) -> None:
     assert expect(unknown, 404)["error"] == "not_found"
     junk = world.post(f"/v1/cards/{OLD}/replace", {"new_uid": "zz", "reason": "lost"})
     assert junk.status_code == 422
+
+
+def report_torn(till: Till, msg: Any) -> dict[str, str]:
+    return till.client.report_torn([msg])
+
+
+def test_a_torn_tap_is_settled_where_the_card_shows_up_next(world: World, till: Till) -> None:
+    other = world.till("T2", "S2")
+    issue_card(till)
+    torn = till.tx("redeem", f"card-{OLD}", 30_000, card=ev(OLD, 2, 100_000, 70_000))
+    assert report_torn(till, torn) == {torn.id: "open"}
+    assert report_torn(till, torn) == {torn.id: "open"}  # reported again: kept once
+    # The card's next tap elsewhere starts from 70.000 at counter 3: the torn debit happened.
+    r = other.do("redeem", f"card-{OLD}", 10_000, card=ev(OLD, 3, 70_000, 60_000))
+    assert (r.code, r.balance_after) == ("ok", 60_000)
+    assert report_torn(till, torn) == {torn.id: "committed"}
+    assert till.send(torn)[0].code == "exists"  # its till sends it at last: already there
+    assert expect(world.get("/v1/reports/card-alerts"))["alerts"] == []  # no gap left
+    assert liability_consistent(world)
+
+
+def test_a_torn_tap_whose_counter_went_elsewhere_did_not_happen(
+    world: World, till: Till
+) -> None:
+    other = world.till("T2", "S2")
+    issue_card(till)
+    torn = till.tx("redeem", f"card-{OLD}", 30_000, card=ev(OLD, 2, 100_000, 70_000))
+    report_torn(till, torn)
+    r = other.do("redeem", f"card-{OLD}", 10_000, card=ev(OLD, 2, 100_000, 90_000))
+    assert (r.code, r.balance_after) == ("ok", 90_000)
+    assert report_torn(till, torn) == {torn.id: "cancelled"}
+    still = till.tx("redeem", f"card-{OLD}", 5_000, card=ev("04E0E0E0E0E0E0", 2, 9, 4))
+    report_torn(till, still)
+    world.clock.advance(3 * DAY)
+    listed = expect(world.get("/v1/reports/torn?older_than_s=86400"))["torn"]
+    assert [t["tx_id"] for t in listed] == [still.id]  # the card never showed up: finance's

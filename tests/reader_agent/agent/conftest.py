@@ -22,7 +22,7 @@ from cardsvc.wiring import Ledger, build_ledger
 from keys.file_keystore import FileKeystore
 from reader_agent.agent.identity import Identity, enroll_terminal
 from reader_agent.agent.settings import AgentSettings
-from reader_agent.agent.wiring import AgentRuntime, build_runtime
+from reader_agent.agent.wiring import AgentRuntime, build_runtime, pcsc_reader_opener
 from reader_agent.drivers.base import Reader
 from reader_agent.drivers.virtual import VirtualReader
 from reader_agent.emulate.desfire_card import EmulatedDesfire
@@ -186,11 +186,12 @@ def runtime(
 
 
 def another_terminal(
-    chain: Chain, keystore: FileKeystore, settings: AgentSettings, reader: Reader,
-    terminal_id: str, store: str = STORE,
+    chain: Chain, keystore: FileKeystore, settings: AgentSettings, reader: Reader | None,
+    terminal_id: str, store: str = STORE, pcsc_reader: str | None = None,
 ) -> AgentRuntime:
-    """A second enrolled terminal (its own key, local database and queue) over `reader`,
-    sharing the card keys: the same card can be tapped at either."""
+    """A second enrolled terminal (its own key, local database and queue) over `reader` (or
+    the PC/SC reader named `pcsc_reader`), sharing the card keys: the same card can be tapped
+    at either."""
     mine = settings.model_copy(update={
         "data_dir": settings.data_dir.parent / terminal_id,
         "terminal_key_label": f"terminal-{terminal_id}",
@@ -202,6 +203,11 @@ def another_terminal(
             ledger_url=chain.server.url, key_label=mine.terminal_key_label,
             identity_path=mine.identity_path,
         )  # fmt: skip
-    rt = virtual_runtime(mine, identity, keystore, reader)
+    if pcsc_reader is not None:
+        mine = mine.model_copy(update={"reader": pcsc_reader})
+        rt = build_runtime(mine, identity, keystore, readers=pcsc_reader_opener(pcsc_reader))
+    else:
+        assert reader is not None
+        rt = virtual_runtime(mine, identity, keystore, reader)
     rt.loop.round()
     return rt

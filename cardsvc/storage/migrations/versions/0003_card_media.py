@@ -77,6 +77,25 @@ def upgrade() -> None:
     with op.batch_alter_table('card_updates', schema=None) as batch_op:
         batch_op.create_index('ix_card_updates_instrument', ['instrument_id', 'state'], unique=False)
 
+    op.create_table('card_torn',
+    sa.Column('tx_id', sa.String(length=64), nullable=False),
+    sa.Column('terminal_id', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('uid', sa.String(length=20), nullable=False),
+    sa.Column('counter', sa.BigInteger(), nullable=False),
+    sa.Column('before', sa.BigInteger(), nullable=False),
+    sa.Column('after', sa.BigInteger(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('request_id', sa.BigInteger(), nullable=True),
+    sa.Column('reported_at', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('settled_at', sa.BigInteger(), nullable=True),
+    sa.Column('settled_by', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('tx_id', name=op.f('pk_card_torn'))
+    )
+    with op.batch_alter_table('card_torn', schema=None) as batch_op:
+        batch_op.create_index('ix_card_torn_uid', ['uid', 'state'], unique=False)
+
     _media_for_existing_cards()
 
 
@@ -105,6 +124,9 @@ def _media_for_existing_cards() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('card_torn', schema=None) as batch_op:
+        batch_op.drop_index('ix_card_torn_uid')
+    op.drop_table('card_torn')
     with op.batch_alter_table('card_updates', schema=None) as batch_op:
         batch_op.drop_index('ix_card_updates_instrument')
     op.drop_table('card_updates')
