@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from cardsvc.core.amounts import Unit
 from cardsvc.core.codes import ResultCode
+from cardsvc.core.loyalty_model import Earning
 
 
 class InstrumentKind(StrEnum):
@@ -44,6 +45,12 @@ class Op(StrEnum):
     # A value change already made at the ledger, now written to the instrument's purse card:
     # recorded with the card's evidence, it moves no value (cardsvc.services.card_updates).
     CARD_UPDATE = "card_update"
+    # loyalty (member instruments of a program with loyalty rules)
+    PURCHASE = "purchase"  # a sale for a member: earns points, may spend points as a tender
+    AWARD = "award"  # bonus or staff adjustment up: a new lot
+    DEDUCT = "deduct"  # staff adjustment down: soonest-expiring first
+    EXPIRE_POINTS = "expire_points"  # lots past their expiry to breakage
+    TIER_REVIEW = "tier_review"  # at the review date: the tier the member qualifies for
 
 
 class Funding(StrEnum):
@@ -126,6 +133,12 @@ class Transaction:
     spec: InstrumentSpec | None = None  # issue only
     linked: bool = False  # chained with the next transaction: all or nothing
     occurred_at: int | None = None  # offline taps: when the terminal says it happened
+    # purchase: the basket lines that earn nothing (gift cards, top-ups), in đồng, and how the
+    # bill was paid: ((tender, đồng), ...) sorted by tender. `amount` is the points spent as a
+    # tender, `purchase_amount` the receipt total. award / deduct: why (a reason code).
+    excluded: int = 0
+    tenders: tuple[tuple[str, int], ...] = ()
+    reason: str | None = None
 
 
 class Posting(NamedTuple):
@@ -148,6 +161,7 @@ class TxRecord:
     postings: tuple[Posting, ...] = ()
     refunded: int = 0  # redemptions and captures: how much has been refunded against it
     voided: bool = False
+    loyalty: Earning | None = None  # loyalty transactions: what it did to the member
 
 
 class Result(NamedTuple):
