@@ -27,6 +27,7 @@ from terminals.counter.text import dong, t, when
 
 router = APIRouter()
 PATH, TEMPLATE = "/media", "media.html"
+NAV = ((PATH, "media"),)
 REASONS = ("lost", "stolen", "damaged")
 _UID = re.compile(r"^[0-9A-F]{8,20}$")
 _ID = re.compile(r"^[0-9a-f]{32}$")
