@@ -144,6 +144,19 @@ def replace(counter: CounterDep, lang: LangDep, uid: Text, reason: Text, request
     try:
         receipt = counter.client.replace(fields)
     except AgentError as exc:
-        return _page(counter, lang, form, error=from_error(lang, exc))
+        return _retry_page(counter, lang, form, exc)
     rows = _receipt_rows(lang, receipt, counter.settings.utc_offset_h)
     return _page(counter, lang, MediaForm(), receipt=receipt, receipt_rows=rows)
+
+
+def _retry_page(counter: Counter, lang: str, form: MediaForm, exc: AgentError) -> HTMLResponse:
+    """The replacement did not answer: the card and the same form again, so staff retry under
+    the same replacement id (the ledger answers the first receipt if it did happen)."""
+    error = from_error(lang, exc)
+    try:
+        card = counter.client.card(form.uid)
+    except AgentError:
+        return _page(counter, lang, form, error=error)
+    if card.state != "active":  # it did happen: the receipt is the ledger's
+        form.errors.append(t(lang, "media_retry_done"))
+    return _page(counter, lang, form, error=error, card=card, rows=_card_rows(lang, card))
