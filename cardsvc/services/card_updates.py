@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from cardsvc.core import Policy
 from cardsvc.core.media import MediumState
-from cardsvc.protocol.messages import ResultMsg
 from cardsvc.services.errors import Invalid, NotFound
 from cardsvc.services.ingest import Actor, Submission, commit_group
 from cardsvc.services.instructions import ServiceInstruction
@@ -89,7 +88,7 @@ def apply_change(db: Database, policy: Policy, change: LedgerChange, actor: Acto
             raise NotFound(f"no instrument {change.instrument}")
         [outcome] = commit_group(uow, [Submission(actor, [msg])], now, policy)
         assert not isinstance(outcome, Exception)
-        result: ResultMsg = outcome.results[0]
+        result = outcome.results[0]
         update_id = None
         if result.code == "ok" and has_purse(uow, change.instrument):
             signed = change.amount if (change.credit or change.kind != "adjustment") else (
@@ -98,7 +97,9 @@ def apply_change(db: Database, policy: Policy, change: LedgerChange, actor: Acto
             update_id = queue_update(uow, change.instrument, signed, change.kind, now,
                                      by_user=actor.by_user, update_id="cu-" + change.id,
                                      source_tx=change.id, note=change.note)  # fmt: skip
-        return {"result": result.model_dump(), "update": update_id}
+        answer = {"id": result.id, "seq": result.seq, "code": result.code,
+                  "balance_after": result.balance_after}  # fmt: skip
+        return {"result": answer, "update": update_id}
 
 
 def pending_view(uow: UnitOfWork, instrument: str) -> list[dict[str, Any]]:

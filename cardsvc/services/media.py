@@ -32,7 +32,7 @@ from cardsvc.core.media import (
     holding_instrument,
     window_s,
 )
-from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.wire import WireResult
 from cardsvc.services.card_updates import queue_update
 from cardsvc.services.errors import (
     CardMediumBlocked,
@@ -79,7 +79,7 @@ def _write(db: Database, work: Callable[[UnitOfWork], T]) -> T:
 
 
 def _ledger(uow: UnitOfWork, policy: Policy, now: int, actor: Actor,
-            msgs: list[ServiceInstruction]) -> list[ResultMsg]:  # fmt: skip
+            msgs: list[ServiceInstruction]) -> list[WireResult]:  # fmt: skip
     """Apply service transactions inside this unit of work (the caller's rows and the
     postings commit together)."""
     [outcome] = commit_group(uow, [Submission(actor, msgs)], now, policy)
@@ -87,7 +87,7 @@ def _ledger(uow: UnitOfWork, policy: Policy, now: int, actor: Actor,
     return outcome.results
 
 
-def _check(results: list[ResultMsg], what: str) -> None:
+def _check(results: list[WireResult], what: str) -> None:
     bad = [r for r in results if r.code not in _OK]
     if bad:
         raise Conflict(f"{what}: the ledger refused ({bad[0].code})")
