@@ -284,8 +284,9 @@ def _loyalty_of(state: LedgerState, batch: Sequence[Transaction]) -> dict[str, E
 
 
 def loyalty_msg(done: Earning) -> LoyaltyMsg:
+    """Built without validation (model_construct): every field comes from the core, typed."""
     lot = done.lot
-    return LoyaltyMsg(
+    return LoyaltyMsg.model_construct(
         earned=done.earned, debt_paid=done.debt_paid, rules=list(done.rules),
         spent=sum(n for _, _, n in done.spent), available_at=lot[1] or None if lot else None,
         expires_at=lot[0] if lot else None, clawed=done.clawed, returned=done.returned,

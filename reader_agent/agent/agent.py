@@ -232,5 +232,5 @@ def result_of(entry: Entry) -> TapResult:
     return TapResult(
         code, entry.msg.op, mode, entry.msg.instrument, entry.uid, entry.msg.amount, entry.id,
         card_value=card.after if card else None, card_counter=card.counter if card else None,
-        ledger_balance=entry.balance_after,
+        ledger_balance=entry.balance_after, loyalty=entry.loyalty,
     )  # fmt: skip

@@ -47,6 +47,7 @@ class TapResult:
     ledger_balance: int | None = None
     compensated: bool = False  # the ledger refused after the card changed: the card was reset
     detail: str = ""
+    loyalty: dict[str, Any] | None = None  # loyalty operations: the ledger's points answer
 
     @property
     def ok(self) -> bool:
