@@ -24,6 +24,7 @@ from terminals.counter.pages import Counter, CounterDep, LangDep, render, same_o
 from terminals.counter.text import AmountError, dong, grouped, parse_amount, t, when
 
 router = APIRouter()
+NAV = (("/loyalty", "loyalty"),)
 ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 FieldText = Annotated[str, Form(max_length=200)]
 TENDERS = ("cash", "bank_card", "stored_value", "voucher")
@@ -136,7 +137,6 @@ def adjust_fields(lang: str, form: LoyaltyForm) -> dict[str, Any]:
 
 def outcome_of(lang: str, answer: OperationResult, repeated: bool, offset_h: int) -> Outcome:
     outcome = from_answer(lang, answer, repeated=repeated)
-    outcome.rows = [r for r in outcome.rows if r[0] != t(lang, "r_amount")]
     outcome.refund_href = ""
     loyalty = answer.loyalty or {}
     rows: list[tuple[str, str]] = []
@@ -159,7 +159,7 @@ def outcome_of(lang: str, answer: OperationResult, repeated: bool, offset_h: int
         rows.append((t(lang, "loy_tier"), str(loyalty["tier"])))
     if answer.ledger_balance is not None:
         rows.append((t(lang, "r_points_balance"), points_text(lang, answer.ledger_balance)))
-    outcome.rows = rows + [r for r in outcome.rows if r[0] != t(lang, "r_ledger_balance")]
+    outcome.rows = rows + [r for r in outcome.rows if r[0] == t(lang, "r_tx_id")]
     return outcome
 
 
