@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import httpx
+
 from reader_agent.emulate.ntag_card import EmulatedNtag
 from tests.reader_agent.agent.conftest import Chain
 
@@ -24,7 +26,8 @@ def loyal_chain(chain: Chain, till: Till) -> None:
              "tiers": [{"name": "Member", "threshold": 0},
                        {"name": "Silver", "threshold": 1_000_000, "multiplier_bp": 12_500},
                        {"name": "Gold", "threshold": 2_000_000, "multiplier_bp": 15_000}]}
-    with chain.http() as http:
+    # a long timeout: on a loaded machine the ledger's first write may wait for the disk
+    with httpx.Client(base_url=chain.server.url, headers=chain.admin, timeout=60) as http:
         for _ in range(5):  # a loaded machine may take longer than the second ahead
             start = int(time.time()) + 1
             body = {**rules, "effective_from": start}

@@ -61,7 +61,8 @@ def test_tap_earn_and_spend_in_both_languages(
     assert "Hạng thành viên\nMember" in member and MEMBER in member
     assert "Silver: còn thiếu 1.000.000 ₫" in member
     page.fill("#amount", "1200000")
-    assert page.inner_text("#amount-preview") == "1.200.000 ₫"
+    page.wait_for_function("document.getElementById('amount-preview').textContent !== ''")
+    assert page.inner_text("#amount-preview") == "1.200.000 ₫"  # the counter's own reading
     page.select_option("#paid_by", "bank_card")
     page.click("#purchase")
     page.wait_for_selector("#outcome")
