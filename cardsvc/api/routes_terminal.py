@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow, public
+from cardsvc.api.deps import CLOCK_SKEW_HEADER, LedgerDep, ReadUow, SignedDep, WriteUow, public
 from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
 from cardsvc.protocol.messages import BatchResponse
@@ -99,7 +99,8 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> Response:
         ledger.metrics.results.labels(code).inc(count)
     ledger.metrics.batch_latency.observe(time.perf_counter() - started)
     body = encode_response(outcome.request_id, outcome.results)
-    return Response(body, media_type="application/json")
+    skew = str(signed.params.created - ledger.clock())  # the terminal learns its clock's skew
+    return Response(body, media_type="application/json", headers={CLOCK_SKEW_HEADER: skew})
 
 
 @router.get(
