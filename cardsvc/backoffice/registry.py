@@ -34,12 +34,23 @@ class Page:
 
 
 _BO = "cardsvc.backoffice.pages"
+_FIN = "cardsvc.backoffice.pages.finance"
+# fmt: off
 PAGES: list[Page] = [
     Page("/admin/", "Tổng quan", "Overview", EVERYONE, f"{_BO}.home", "home"),
+    Page("/admin/finance", "Bảng điều khiển", "Dashboard", EVERYONE, _FIN, "finance"),
+    Page("/admin/finance/settlement", "Quyết toán ngày", "Daily settlement", EVERYONE, _FIN,
+         "finance"),
+    Page("/admin/finance/clearing", "Bù trừ cửa hàng", "Store clearing", EVERYONE, _FIN,
+         "finance"),
+    Page("/admin/finance/breakage", "Giá trị hết hạn", "Breakage", FINANCE_UP, _FIN, "finance"),
+    Page("/admin/finance/liability", "Số dư phải trả", "Liability", FINANCE_UP, _FIN, "finance"),
+    Page("/admin/finance/journal", "Sổ nhật ký", "Journal", FINANCE_UP, _FIN, "finance"),
     Page("/admin/people", "Nhân sự", "People", ADMIN, f"{_BO}.people"),
     Page("/admin/audit", "Nhật ký thay đổi", "Audit log", ADMIN, f"{_BO}.audit"),
     Page("/admin/account", "Tài khoản của tôi", "My account", EVERYONE, f"{_BO}.account", "me"),
 ]
+# fmt: on
 
 
 def modules() -> list[str]:

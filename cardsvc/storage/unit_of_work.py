@@ -24,6 +24,7 @@ from cardsvc.storage.card_mirror import CardMirrorRepository
 from cardsvc.storage.db import make_engine
 from cardsvc.storage.evidence import EvidenceRepository
 from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
+from cardsvc.storage.finance import FinanceRepository
 from cardsvc.storage.ledger import LedgerRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
@@ -73,6 +74,10 @@ class UnitOfWork:
     @cached_property
     def backoffice(self) -> BackofficeRepository:
         return BackofficeRepository(self._conn)
+
+    @cached_property
+    def finance(self) -> FinanceRepository:
+        return FinanceRepository(self._conn)
 
 
 class Database:
