@@ -6,11 +6,11 @@ import asyncio
 import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
-from cardsvc.api.views import ERRORS, Hotlist, InstrumentView
+from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
 from cardsvc.services.ingest import Submission
@@ -44,10 +44,19 @@ class EnrollRequest(BaseModel):
     ]}}  # fmt: skip
 
 
+class KeysetSigner(BaseModel):
+    key_id: str
+    public_key: str = Field(description="raw Ed25519 public key, hex")
+
+
 class EnrollResponse(BaseModel):
     key_id: str
     terminal_id: str
     store_id: str
+    keyset_signers: list[KeysetSigner] = Field(
+        default_factory=list,
+        description="the keys that sign the QR key set; the terminal trusts them from now on",
+    )
 
 
 class RotateRequest(BaseModel):
@@ -61,7 +70,12 @@ def enroll(body: EnrollRequest, ledger: LedgerDep, uow: WriteUow) -> EnrollRespo
     """A pending terminal registers its public key with the one-time code an admin gave it."""
     key_id = terminals.enroll(uow, body.terminal_id, body.code, body.enrolment, ledger.clock())
     terminal = terminals.get_terminal(uow, body.terminal_id)
-    return EnrollResponse(key_id=key_id, terminal_id=terminal.id, store_id=terminal.store_id)
+    signers = [] if ledger.vouchers is None else ledger.vouchers.keys.snapshot().keyset_keys
+    return EnrollResponse(
+        key_id=key_id, terminal_id=terminal.id, store_id=terminal.store_id,
+        keyset_signers=[KeysetSigner(key_id=k.key_id, public_key=k.public_key.hex())
+                        for k in signers],
+    )  # fmt: skip
 
 
 @router.post("/v1/batches", response_model=BatchResponse, responses=ERRORS)
@@ -84,6 +98,56 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
 def terminal_lookup(instrument_id: str, signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
     """Balance and status of an instrument, for the terminal that has it in front of it."""
     return queries.instrument_view(uow, instrument_id)
+
+
+KIOSK_HISTORY_MAX = 50
+
+
+class InstrumentTerms(BaseModel):
+    """The conditions a customer reads at a kiosk (the program's terms)."""
+
+    kind: str
+    reloadable: bool
+    uses: int | None
+    discount_bp: int
+    discount_cap: int
+    min_spend: int
+    passback_s: int
+    accepted_stores: list[str]
+    accepted_terminals: list[str]
+
+
+class InstrumentSummary(BaseModel):
+    instrument: InstrumentView
+    terms: InstrumentTerms | None
+    history: list[HistoryEntry] = Field(description="applied operations only, newest first")
+
+
+@router.get(
+    "/v1/terminal/instruments/{instrument_id}/summary", response_model=InstrumentSummary,
+    responses=ERRORS,
+)  # fmt: skip
+def terminal_summary(
+    instrument_id: str, signed: SignedDep, uow: ReadUow,
+    limit: int = Query(10, ge=1, le=KIOSK_HISTORY_MAX),
+) -> dict[str, Any]:  # fmt: skip
+    """Balance, conditions and recent history, for a kiosk showing a customer their card,
+    gift card, voucher or ticket."""
+    view = queries.instrument_view(uow, instrument_id)
+    found = uow.programs.terms(view["program"])
+    terms = None
+    if found is not None:
+        spec = found[0]
+        terms = InstrumentTerms(
+            kind=str(spec.kind), reloadable=spec.reloadable, uses=spec.uses,
+            discount_bp=spec.discount_bp, discount_cap=spec.discount_cap,
+            min_spend=spec.min_spend, passback_s=spec.passback_s,
+            accepted_stores=sorted(spec.accepted_stores),
+            accepted_terminals=sorted(spec.accepted_terminals),
+        )  # fmt: skip
+    rows = queries.instrument_history(uow, instrument_id, KIOSK_HISTORY_MAX)
+    history = [h for h in rows if h["code"] == "ok"][:limit]
+    return {"instrument": view, "terms": terms, "history": history}
 
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)

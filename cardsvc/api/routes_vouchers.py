@@ -16,7 +16,6 @@ from cardsvc.vouchers import generate as gen
 from cardsvc.vouchers import lookup, reports
 from cardsvc.vouchers.campaigns import CampaignIn, create_campaign, get_campaign, list_campaigns
 from cardsvc.vouchers.codes import display
-from keys.published import export_keyset
 
 router = APIRouter(tags=["vouchers"])
 
@@ -106,7 +105,22 @@ def offline_conflicts(
 @router.get("/v1/qr/keyset", response_class=PlainTextResponse)
 def qr_keyset(v: VouchersDep) -> str:
     """The public QR keys (fingerprinted published key set) for offline validators."""
-    return export_keyset(v.keyring.entries(), v.clock())
+    return v.keys.published(v.clock())
+
+
+@router.get("/v1/terminal/qr/offline")
+def offline_kit(signed: SignedDep, v: VouchersDep, uow: ReadUow) -> dict[str, Any]:
+    """What an offline validator needs, in one answer: the QR key set (signed by the key-set
+    key the terminal trusts since its enrolment), the revocation list, and the terminals each
+    program's instruments are restricted to (an event's gates)."""
+    now = v.clock()
+    return {
+        "at": now,
+        "keyset": v.keys.published(now),
+        "revoked": lookup.revocation_list(uow),
+        "gates": {p.id: sorted(p.spec.accepted_terminals) for p in uow.programs.list()
+                  if p.spec.accepted_terminals},
+    }  # fmt: skip
 
 
 @router.get("/v1/terminal/qr/revocations")

@@ -47,7 +47,7 @@ _PREPAID, _MEMBER, _GIFT = InstrumentKind.PREPAID, InstrumentKind.MEMBER, Instru
 
 
 def usable(status: Status, spec: InstrumentSpec, tx: Transaction, now: int) -> R | None:
-    """Can this instrument be used by `tx` at `now`: status, validity window, store."""
+    """Can this instrument be used by `tx` at `now`: status, validity window, store, terminal."""
     if status is not _ACTIVE:
         return R.INSTRUMENT_BLOCKED if status is _BLOCKED else R.EXPIRED
     if spec.valid_from is not None and now < spec.valid_from:
@@ -55,6 +55,8 @@ def usable(status: Status, spec: InstrumentSpec, tx: Transaction, now: int) -> R
     if spec.valid_until is not None and now >= spec.valid_until:
         return R.EXPIRED
     if spec.accepted_stores and tx.store not in spec.accepted_stores:
+        return R.NOT_ACCEPTED_HERE
+    if spec.accepted_terminals and tx.terminal not in spec.accepted_terminals:
         return R.NOT_ACCEPTED_HERE
     return None
 
@@ -94,6 +96,8 @@ def _well_typed_spec(spec: InstrumentSpec) -> bool:
         and _is_int(spec.passback_s)
         and type(spec.accepted_stores) is frozenset
         and all(type(s) is str for s in spec.accepted_stores)
+        and type(spec.accepted_terminals) is frozenset
+        and all(type(s) is str for s in spec.accepted_terminals)
     )
 
 

@@ -68,6 +68,9 @@ class InstrumentSpec:
     min_spend: int = 0  # vouchers: the purchase amount below which they do not apply
     passback_s: int = 0  # e-tickets: no re-entry within this many seconds
     accepted_stores: frozenset[str] = frozenset()  # empty: accepted everywhere
+    # Terminals that may use it (an event's entrance gates); empty: any terminal of an
+    # accepted store. Judged on the terminal that signed the transaction, online or synced.
+    accepted_terminals: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

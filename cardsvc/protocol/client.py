@@ -85,6 +85,18 @@ class LedgerClient:
         ).json()
         return result
 
+    def summary(self, instrument_id: str, limit: int = 10) -> dict[str, Any]:
+        """Balance, conditions and recent history of an instrument (kiosks)."""
+        result: dict[str, Any] = self._send(
+            "GET", f"/v1/terminal/instruments/{instrument_id}/summary?limit={limit}"
+        ).json()
+        return result
+
+    def offline_kit(self) -> dict[str, Any]:
+        """What an offline QR validator needs: the signed key set, revocations, gates."""
+        result: dict[str, Any] = self._send("GET", "/v1/terminal/qr/offline").json()
+        return result
+
     def hotlist(self) -> list[str]:
         return list(self._send("GET", "/v1/terminal/hotlist").json()["blocked"])
 

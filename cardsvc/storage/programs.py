@@ -31,6 +31,7 @@ class Program:
 def terms_to_json(spec: InstrumentSpec) -> str:
     data = asdict(spec)
     data["accepted_stores"] = sorted(spec.accepted_stores)
+    data["accepted_terminals"] = sorted(spec.accepted_terminals)
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
@@ -39,6 +40,7 @@ def terms_from_json(text: str) -> InstrumentSpec:
     data["kind"] = InstrumentKind(data["kind"])
     data["unit"] = Unit(data["unit"])
     data["accepted_stores"] = frozenset(data.get("accepted_stores", ()))
+    data["accepted_terminals"] = frozenset(data.get("accepted_terminals", ()))  # older terms
     return InstrumentSpec(**data)
 
 

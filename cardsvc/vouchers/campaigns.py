@@ -87,6 +87,7 @@ class CampaignIn(BaseModel):
             discount_bp=self.discount_bp, discount_cap=self.discount_cap,
             min_spend=self.min_spend, passback_s=self.passback_s,
             accepted_stores=frozenset(self.accepted_stores),
+            accepted_terminals=frozenset(self.gates),
         )
 
 

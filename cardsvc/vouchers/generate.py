@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from cardsvc.protocol.qr import QrClaims, encode
+from cardsvc.protocol.qr import QrClaims, QrSigner, encode
 from cardsvc.services.ingest import Actor, Submission
 from cardsvc.services.instructions import ServiceInstruction
 from cardsvc.storage.campaigns import CodeRow
@@ -65,10 +65,12 @@ def generate(
 ) -> Generated:
     """Make `count` codes for a campaign.
 
-    Raises Conflict (budget_exceeded), NotFound or ValueError; nothing is reserved then.
+    Raises Conflict (budget_exceeded), NotFound, ValueError or VouchersNotConfigured (no
+    active QR key); nothing is reserved then.
     """
     if not 1 <= count <= MAX_COUNT:
         raise ValueError(f"count must be 1..{MAX_COUNT}")
+    signer = v.signer  # the newest active key now, one for the whole batch; checked first
     now = v.clock()
     batch_id = "B-" + secrets.token_hex(8)
     with v.db.write() as uow:
@@ -82,7 +84,7 @@ def generate(
         refused = _issue(v, campaign, [inst for _, inst in pairs], by_user, progress)
     bad = {inst for inst, _ in refused}
     issued = [IssuedCode(c, i, "") for c, i in pairs if i not in bad]
-    signed = _sign(v, campaign, issued, now, progress)
+    signed = _sign(signer, campaign, issued, now, progress)
     _finish(v, campaign, batch_id, len(signed), refused)
     return Generated(batch_id, campaign, now, signed, reserved, refused)
 
@@ -155,11 +157,11 @@ def claims_for(campaign: Campaign, instrument: str, issued_at: int) -> QrClaims:
 
 
 def _sign(
-    v: Vouchers, campaign: Campaign, codes: list[IssuedCode], now: int, progress: Progress
+    signer: QrSigner, campaign: Campaign, codes: list[IssuedCode], now: int, progress: Progress
 ) -> list[IssuedCode]:
     out = []
     for n, c in enumerate(codes, 1):
-        payload = encode(claims_for(campaign, c.instrument, now), v.signer)
+        payload = encode(claims_for(campaign, c.instrument, now), signer)
         out.append(IssuedCode(c.code, c.instrument, payload))
         if n % 10_000 == 0:
             progress("sign", n, len(codes))

@@ -18,6 +18,12 @@ class VoucherSettings(BaseSettings):
     # Changing it makes every existing code unfindable: set it once per deployment.
     code_pepper: SecretStr = SecretStr("")
     qr_key_label: str = "qr"
+    # Signs the key set gates and kiosks download (an Ed25519 key of purpose "keyset"; agents
+    # trust it from their enrolment). Without one the key set is served unsigned.
+    keyset_key_label: str = "qr-keyset"
+    # How old the ledger's copy of the QR keys may be: a rotation or revocation made in the
+    # keystore while the ledger runs applies within this many seconds (0: at every use).
+    key_refresh_s: float = Field(5.0, ge=0, le=3600)
     # The largest batch one API request may generate (the CLI has no such cap).
     api_generate_max: int = Field(10_000, ge=1, le=100_000)
     # Customer balance page: a token bucket per client address.

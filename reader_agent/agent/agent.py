@@ -114,6 +114,11 @@ class Agent:
                 self._lookup(instrument), recovered,
             )  # fmt: skip
 
+    def tap_instrument(self, timeout: float) -> str:
+        """Wait for a card and name its instrument (a ticket card at a gate): nothing else."""
+        with self.station.card(timeout) as (reader, info):
+            return instrument_for_uid(self._uid(reader, info))
+
     # --- value operations --------------------------------------------------------------------
     def redeem(self, amount: int, timeout: float, request_id: str | None = None) -> TapResult:
         return self.operate(ValueRequest("redeem", amount, request_id=request_id), timeout)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -71,6 +71,7 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
     _install_errors(app)
     _status_routes(app, runtime)
     _card_routes(app, runtime.agent)
+    _gate_routes(app, runtime)
     return app
 
 
@@ -174,6 +175,39 @@ def _card_routes(app: FastAPI, agent: Agent) -> None:
         if found is None:
             return _error(c.ErrorCode.NOT_FOUND, f"no transaction {tx_id} on this terminal")
         return _operation(found)
+
+
+def _gate_routes(app: FastAPI, runtime: AgentRuntime) -> None:
+    """Gates and kiosks: admissions, their counters, what a customer's QR or card is."""
+
+    @_serve(app, c.ADMIT)
+    def admit(body: c.QrRequest) -> c.Admission:
+        return _answer(c.Admission, runtime.gate.admit_qr(body.payload).__dict__)
+
+    @_serve(app, c.ADMIT_TAP)
+    def admit_tap(body: c.TapRequest) -> c.Admission:
+        instrument = runtime.agent.tap_instrument(body.timeout_s)
+        return _answer(c.Admission, runtime.gate.admit_card(instrument).__dict__)
+
+    @_serve(app, c.GATE)
+    def gate_status(since: int = Query(0, ge=0, le=2**53)) -> c.GateStatus:
+        admitted, refused = runtime.gate.counts(since)
+        kit = runtime.kit.status()
+        return c.GateStatus(
+            terminal=runtime.identity.terminal_id, since=since, admitted=admitted,
+            refused=refused, queued=runtime.outbox.count(State.READY),
+            ledger_reachable=runtime.syncer.reachable(), keyset_at=kit.fetched_at,
+            keyset_signed_by=kit.signed_by, revoked=kit.revoked, trusted_signers=kit.trusted,
+        )  # fmt: skip
+
+    @_serve(app, c.LOOK)
+    def look(body: c.QrRequest) -> c.Look:
+        return _answer(c.Look, runtime.looker.qr(body.payload).to_json())
+
+    @_serve(app, c.LOOK_TAP)
+    def look_tap(body: c.TapRequest) -> c.Look:
+        view = runtime.agent.tap(body.timeout_s)
+        return _answer(c.Look, runtime.looker.card(view).to_json())
 
 
 def queue_status(runtime: AgentRuntime) -> c.QueueStatus:

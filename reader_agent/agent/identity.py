@@ -9,7 +9,7 @@ can simply be run again with a fresh code.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -33,6 +33,8 @@ class Identity:
     ledger_url: str
     key_label: str
     key_id: str
+    # the key-set keys the ledger named at enrolment: key id -> raw public key, hex
+    keyset_signers: dict[str, str] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
         write_json_atomically(path, {"format": IDENTITY_FORMAT, **asdict(self)})
@@ -50,9 +52,29 @@ class Identity:
         if not isinstance(data, dict) or data.pop("format", None) != IDENTITY_FORMAT:
             raise IdentityError(f"{path} is not a reader-agent identity")
         try:
-            return cls(**{k: str(data[k]) for k in cls.__dataclass_fields__})
+            fields = {k: str(data[k]) for k in _TEXT_FIELDS}
         except KeyError as exc:
             raise IdentityError(f"{path} lacks {exc}") from exc
+        return cls(**fields, keyset_signers=_signers(data.get("keyset_signers", {}), path))
+
+
+_TEXT_FIELDS = ("terminal_id", "store_id", "ledger_url", "key_label", "key_id")
+
+
+def _signers(value: object, path: Path) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise IdentityError(f"{path}: keyset_signers is not a map of key ids to public keys")
+    return dict(value)
+
+
+def keyset_signers_of(answer: dict[str, object]) -> dict[str, str]:
+    """The key-set keys an enrolment answer names (none from an older ledger)."""
+    found = answer.get("keyset_signers") or []
+    if not isinstance(found, list):
+        raise IdentityError("the ledger's keyset_signers is not a list")
+    return {str(s["key_id"]): str(s["public_key"]) for s in found if isinstance(s, dict)}
 
 
 def terminal_signer(keystore: Keystore, label: str) -> Ed25519Signer:
@@ -85,6 +107,7 @@ def enroll_terminal(
         ledger_url=ledger_url,
         key_label=key_label,
         key_id=signer.key_id,
+        keyset_signers=keyset_signers_of(answer),
     )
     identity.save(identity_path)
     return identity

@@ -43,6 +43,32 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);
 CREATE INDEX IF NOT EXISTS outbox_uid ON outbox (uid, state);
 CREATE INDEX IF NOT EXISTS outbox_request ON outbox (request_id, seq);
+CREATE INDEX IF NOT EXISTS outbox_instrument ON outbox (instrument, seq);
+CREATE TABLE IF NOT EXISTS qr_kit (                -- the offline QR validator's downloads
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    keyset TEXT NOT NULL,               -- the published key set, as signed by the ledger
+    signed_by TEXT NOT NULL,            -- the trusted key-set key that signed it
+    fetched_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qr_revoked (
+    instrument TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS qr_gates (   -- programs restricted to some terminals (event gates)
+    program TEXT NOT NULL,
+    terminal TEXT NOT NULL,
+    PRIMARY KEY (program, terminal)
+);
+CREATE TABLE IF NOT EXISTS gate_log (   -- every admission decision (counters, what happened)
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    source TEXT NOT NULL,               -- qr | card
+    instrument TEXT,
+    code TEXT NOT NULL,
+    admitted INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    tx_id TEXT
+);
+CREATE INDEX IF NOT EXISTS gate_log_at ON gate_log (at);
 CREATE TABLE IF NOT EXISTS hotlist (
     instrument TEXT PRIMARY KEY
 );

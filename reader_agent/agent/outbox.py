@@ -205,6 +205,18 @@ class Outbox:
             ).fetchone()
         return int(row[0])
 
+    def admissions(self, instrument: str) -> tuple[int, int | None]:
+        """Entries this terminal admitted for an instrument (a redemption not refused: sent
+        and accepted, or waiting to be sent) and when the latest one happened."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT count(*), max(created_at) FROM outbox WHERE instrument = ? AND "
+                "op = 'redeem' AND (state = 'ready' OR (state = 'done' AND code IN "
+                "('ok', 'exists')))",
+                (instrument,),
+            ).fetchone()
+        return int(row[0]), None if row[1] is None else int(row[1])
+
     def prune_done(self, keep: int) -> int:
         """Forget the oldest answered entries beyond the newest `keep` (bounded table)."""
         with self.db.write() as conn:

@@ -40,6 +40,9 @@ class AgentSettings(BaseSettings):
     purse_aid: int = Field(0x564E44, ge=1, le=0xFFFFFF)
     purse_upper_limit: int = Field(20_000_000, gt=0, le=2**31 - 1)
     terminal_key_label: str = "terminal"
+    # Key-set keys trusted to sign the QR key set ({"key id": "public key hex"}), besides the
+    # ones the ledger named at enrolment (identity.json). Gates verify tickets offline with it.
+    keyset_signers: dict[str, str] = Field(default_factory=dict, max_length=100)
 
     # The durable queue and the sync loop.
     queue_max: int = Field(100_000, ge=1, le=10_000_000)

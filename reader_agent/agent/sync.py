@@ -22,6 +22,7 @@ from cardsvc.protocol.limits import BATCH_MAX
 from cardsvc.protocol.messages import ResultMsg
 from reader_agent.agent.hotlist import Hotlist
 from reader_agent.agent.outbox import Outbox
+from reader_agent.agent.qr_kit import KitRefused, QrKit
 
 log = logging.getLogger(__name__)
 DONE_KEPT = 100_000  # answered entries kept for GET /v1/results (the table stays bounded)
@@ -57,6 +58,7 @@ class Syncer:
         self.status = LinkStatus()
         self.send_lock = threading.Lock()
         self.on_replay: Callable[[str], None] = hotlist.add
+        self.kit: QrKit | None = None  # the offline QR validator's downloads, when it has them
 
     def available(self) -> bool:
         """Worth trying the ledger for a tap: no failure since the last success, or the last
@@ -129,6 +131,26 @@ class Syncer:
         return self.hotlist.replace(blocked)
 
 
+    def refresh_kit(self) -> int | None:
+        """The QR key set, revocation list and gates; None when the ledger has none to give
+        (no QR keys configured) or the download was refused (the last good kit stays)."""
+        if self.kit is None:
+            return None
+        try:
+            answer = self.client.offline_kit()
+        except httpx.HTTPError as exc:
+            self._failed(f"QR kit: {exc}")
+            raise LedgerUnavailable(str(exc)) from exc
+        except LedgerRefused as exc:  # the ledger answered: it is up, it has no kit for us
+            log.warning("no QR kit from the ledger: %s", exc)
+            return None
+        try:
+            return self.kit.replace(answer)
+        except KitRefused as exc:
+            log.error("QR kit refused, the last good one stays in use: %s", exc)
+            return None
+
+
 class SyncLoop:
     """The background loop: flush the outbox, refresh the hotlist, back off while down."""
 
@@ -155,6 +177,7 @@ class SyncLoop:
         now = time.monotonic()
         if now >= self._hotlist_due:
             self.syncer.refresh_hotlist()
+            self.syncer.refresh_kit()
             self._hotlist_due = now + self.hotlist_s
         self.syncer.flush()
         self.syncer.outbox.prune_done(DONE_KEPT)

@@ -13,13 +13,16 @@ import httpx
 
 from cardsvc.protocol.client import LedgerClient
 from keys.keystore import Keystore
+from reader_agent.agent.admission import Gatekeeper
 from reader_agent.agent.agent import Agent
 from reader_agent.agent.card_keys import KeystoreCardKeys
 from reader_agent.agent.hotlist import Hotlist, Shifts
 from reader_agent.agent.identity import Identity, terminal_signer
 from reader_agent.agent.localdb import LocalDb
+from reader_agent.agent.look import Looker
 from reader_agent.agent.outbox import Outbox
 from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows
+from reader_agent.agent.qr_kit import QrKit
 from reader_agent.agent.risk import RiskGate, RiskLimits
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.agent.station import ReaderLister, ReaderOpener, Station
@@ -67,6 +70,9 @@ class AgentRuntime:
     loop: SyncLoop
     station: Station
     agent: Agent
+    kit: QrKit
+    gate: Gatekeeper
+    looker: Looker
     http: httpx.Client
     _watch_stop: threading.Event
     _watcher: threading.Thread | None = None
@@ -131,5 +137,18 @@ def build_runtime(
                        settings.online_backlog_max)  # fmt: skip
     station = Station(*(readers or pcsc_reader_opener(settings.reader)))
     agent = Agent(station, flows, client, syncer, outbox, clock)
+    kit = QrKit(db, trusted_signers(identity, settings), clock)
+    syncer.kit = kit
+    gate = Gatekeeper(identity.terminal_id, db, kit, outbox, syncer, clock)
+    looker = Looker(gate, client, syncer)
     return AgentRuntime(settings, identity, db, outbox, hotlist, shifts, syncer, loop, station,
-                        agent, http, threading.Event())  # fmt: skip
+                        agent, kit, gate, looker, http, threading.Event())  # fmt: skip
+
+
+def trusted_signers(identity: Identity, settings: AgentSettings) -> dict[str, bytes]:
+    """The key-set keys this terminal trusts: named at enrolment, or configured."""
+    named = {**identity.keyset_signers, **settings.keyset_signers}
+    try:
+        return {key_id: bytes.fromhex(public) for key_id, public in named.items()}
+    except ValueError as exc:
+        raise ValueError(f"a key-set signer's public key is not hex: {exc}") from exc

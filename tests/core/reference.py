@@ -129,7 +129,7 @@ class ReferenceBase:
             return R.INVALID_AMOUNT
         return R.LIMIT_EXCEEDED if amount > AMOUNT_MAX else None
 
-    def use_problem(self, inst: Inst, store: str) -> ResultCode | None:
+    def use_problem(self, inst: Inst, store: str, terminal: str) -> ResultCode | None:
         if inst["status"] == "blocked":
             return R.INSTRUMENT_BLOCKED
         if inst["status"] == "expired":
@@ -139,5 +139,7 @@ class ReferenceBase:
         if inst["valid_until"] is not None and self.now >= inst["valid_until"]:
             return R.EXPIRED
         if inst["stores"] and store not in inst["stores"]:
+            return R.NOT_ACCEPTED_HERE
+        if inst["terminals"] and terminal not in inst["terminals"]:
             return R.NOT_ACCEPTED_HERE
         return None

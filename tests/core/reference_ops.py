@@ -31,7 +31,8 @@ class ReferenceLedger(ReferenceBase):
             "valid_from": s.valid_from, "valid_until": s.valid_until,
             "reloadable": s.reloadable, "partial": s.partial, "max": s.max_balance,
             "discount_bp": s.discount_bp, "cap": s.discount_cap, "min_spend": s.min_spend,
-            "passback": s.passback_s, "stores": s.accepted_stores, "uses_limited": s.uses,
+            "passback": s.passback_s, "stores": s.accepted_stores,
+            "terminals": s.accepted_terminals, "uses_limited": s.uses,
             "balance": 0, "status": "active", "uses_left": s.uses, "last_entry": None,
             "holds": {},
         }
@@ -47,7 +48,7 @@ class ReferenceLedger(ReferenceBase):
         inst = self.instruments.get(tx.instrument)
         if inst is None:
             return fails(R.NOT_FOUND)
-        problem = self.amount_problem(tx.amount) or self.use_problem(inst, tx.store)
+        problem = self.amount_problem(tx.amount) or self.use_problem(inst, tx.store, tx.terminal)
         if problem:
             return fails(problem)
         if not self.can_reload(inst):
@@ -61,7 +62,7 @@ class ReferenceLedger(ReferenceBase):
         inst = self.instruments.get(tx.instrument)
         if inst is None:
             return fails(R.NOT_FOUND)
-        problem = self.use_problem(inst, tx.store)
+        problem = self.use_problem(inst, tx.store, tx.terminal)
         if problem:
             return fails(problem)
         if inst["uses_left"] == 0:
@@ -124,8 +125,8 @@ class ReferenceLedger(ReferenceBase):
             return fails(R.UNIT_MISMATCH)
         problem = (
             self.amount_problem(tx.amount)
-            or self.use_problem(src, tx.store)
-            or self.use_problem(dst, tx.store)
+            or self.use_problem(src, tx.store, tx.terminal)
+            or self.use_problem(dst, tx.store, tx.terminal)
         )
         if problem:
             return fails(problem)
@@ -146,7 +147,7 @@ class ReferenceLedger(ReferenceBase):
             return fails(R.NOT_FOUND)
         if not self.holds_value(inst) or not inst["partial"] or inst["uses_limited"]:
             return fails(R.INVALID_OPERATION)
-        problem = self.amount_problem(tx.amount) or self.use_problem(inst, tx.store)
+        problem = self.amount_problem(tx.amount) or self.use_problem(inst, tx.store, tx.terminal)
         if problem:
             return fails(problem)
         if tx.expires_at <= self.now:
@@ -179,7 +180,7 @@ class ReferenceLedger(ReferenceBase):
             return fails(problem)
         if tx.amount > inst["holds"][tx.ref][0]:
             return fails(R.LIMIT_EXCEEDED)
-        problem = self.use_problem(inst, tx.store)
+        problem = self.use_problem(inst, tx.store, tx.terminal)
         if problem:
             return fails(problem)
         del inst["holds"][tx.ref]
@@ -241,7 +242,7 @@ class ReferenceLedger(ReferenceBase):
         inst = self.instruments[tx.instrument]
         if not rec["inst_moves"].get(inst["id"]):
             return fails(R.REFERENCE_MISMATCH)
-        problem = self.amount_problem(tx.amount) or self.use_problem(inst, tx.store)
+        problem = self.amount_problem(tx.amount) or self.use_problem(inst, tx.store, tx.terminal)
         if problem:
             return fails(problem)
         if rec["refunded"] + tx.amount > rec["tx"].amount:

@@ -68,6 +68,7 @@ SPEC_FIELDS = {
     "min_spend": maybe_junk(st.integers(-1, 10**13)),
     "passback_s": maybe_junk(st.integers(-1, 100)),
     "accepted_stores": maybe_junk(st.frozensets(st.sampled_from(["s1", "s2"]))),
+    "accepted_terminals": maybe_junk(st.frozensets(st.sampled_from(["t1", "t2"]))),
 }
 
 

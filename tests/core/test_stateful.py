@@ -72,6 +72,8 @@ def specs(draw: st.DrawFn, now: int) -> InstrumentSpec | None:
         "valid_until": end,
         "max_balance": draw(st.sampled_from([5_000, 40_000, 40_000, 10**9, 0])),
         "accepted_stores": draw(st.sampled_from([frozenset(), frozenset({"s1"})])),
+        "accepted_terminals": draw(st.sampled_from([frozenset(), frozenset({"term"}),
+                                                    frozenset({"gate-2"})])),
     }
     if kind is K.GIFT:
         base["reloadable"] = draw(st.booleans())

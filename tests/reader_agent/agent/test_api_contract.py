@@ -96,6 +96,13 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert client.get(c.RESULT.url(tx_id="tx-none")).status_code == 404
     assert client.get(c.QUEUE.path).json()["ready"] == 0
     assert post(client, c.SYNC.path, {})["synced"] is True
+    # gates and kiosks (this ledger has no QR keys: no kit, the ledger judges cards)
+    assert post(client, c.ADMIT.path, {"payload": "CS1:X"})["code"] == "no_keyset"
+    assert post(client, c.ADMIT_TAP.path, {"timeout_s": WAIT})["source"] == "card"
+    assert client.get(c.GATE.path + "?since=0").json()["refused"] >= 1
+    assert post(client, c.LOOK.path, {"payload": "CS1:X"})["code"] == "no_keyset"
+    assert post(client, c.LOOK_TAP.path, {"timeout_s": WAIT})["card_kind"] == "purse"
+    post(client, c.ADMIT.path, {"payload": ""}, status=422)
     post(client, c.REDEEM.path, {"amount": 1.5}, status=422)  # FastAPI's own refusal
     virtual_reader.remove()
     assert post(client, c.TAP.path, {"timeout_s": 0.2}, status=408)["error"] == "no_card"
