@@ -321,3 +321,6 @@ liability_checks = Table(
     Column("consistent", Boolean, nullable=False),
     Column("detail", Text, nullable=False),  # JSON: the programs that differ, and by how much
 )
+
+# Customers (revision 0005) declare their tables on the same metadata, in their own module.
+from cardsvc.storage import customer_tables as customer_tables  # noqa: E402
