@@ -12,13 +12,24 @@ from tests.ledger.world import World
 from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
 
 WIDTHS = (390, 1280)
-ADMIN_PAGES = ("/admin/", "/admin/people", "/admin/people/anna", "/admin/audit", "/admin/account")
+ADMIN_PAGES = (
+    "/admin/", "/admin/finance", "/admin/finance?grain=week", "/admin/finance/settlement",
+    "/admin/finance/clearing", "/admin/finance/breakage", "/admin/finance/liability",
+    "/admin/finance/journal", "/admin/reconciliation", "/admin/stores", "/admin/programs",
+    "/admin/terminals", "/admin/keys", "/admin/campaigns", "/admin/hotlist", "/admin/people",
+    "/admin/people/anna", "/admin/audit", "/admin/account",
+)  # fmt: skip
+STAFF_PAGES = ("/admin/", "/admin/finance", "/admin/finance/settlement", "/admin/finance/clearing",
+               "/admin/hotlist", "/admin/account")  # fmt: skip
 
 
 @pytest.fixture
 def served(world: World) -> Iterator[str]:
     make_person(world, "boss", "admin")
     make_person(world, "anna", "staff", "S1")
+    till = world.till("T1", "S1")
+    assert till.do("issue", "C1", 500_000, program="PREPAID").code == "ok"
+    assert till.do("redeem", "C1", 120_000).code == "ok"
     with serving(world._app_client.app) as url:
         yield url
 
@@ -81,14 +92,41 @@ def test_sign_in_refusals_and_lock_out_in_the_browser(served: str, browser: obje
 
 
 @pytest.mark.browser
-def test_staff_sees_no_admin_page(served: str, browser: object) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_sees_their_pages_and_no_admin_page(served: str, browser: object, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
     sign_in(page, served, "anna")
     page.wait_for_selector("#nav")
     assert "Nhân sự" not in page.inner_text("#nav")
-    response = page.goto(served + "/admin/people")
+    for lang in ("vi", "en"):
+        page.goto(served + f"/admin/?lang={lang}")
+        for path in STAFF_PAGES:
+            response = page.goto(served + path)
+            assert response is not None and response.status == 200, path
+            assert fits(page), f"{path} scrolls sideways at {width} px"
+    for path in ("/admin/people", "/admin/finance/journal", "/admin/stores"):
+        response = page.goto(served + path + "?lang=vi")
+        assert response is not None and response.status == 403
+        assert "không có quyền" in page.inner_text("#heading")
+    response = page.goto(served + "/admin/finance/settlement?store=S2")
     assert response is not None and response.status == 403
-    assert "không có quyền" in page.inner_text("#heading")
+
+
+@pytest.mark.browser
+def test_finance_downloads_an_export_and_picks_dates(served: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    sign_in(page, served, "boss")
+    page.goto(served + "/admin/finance/clearing?lang=en")
+    page.fill("#start", "2025-06-01")
+    page.fill("#end", "2025-06-30")
+    page.click("#apply")
+    assert "pays the scheme 380.000 ₫" in page.inner_text("#in-words")
+    with page.expect_download() as info:
+        page.click("#xlsx")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(info.value.path()).active.iter_rows(values_only=True))
+    assert rows[-1][0] == "Total" and rows[-1][4] == -380_000
 
 
 @pytest.mark.browser
