@@ -218,11 +218,12 @@ def clearing(uow: UnitOfWork, first: date, last: date, store: str | None) -> Rep
 
 
 def breakage(uow: UnitOfWork, first: date, last: date, store: str | None) -> Report:
-    """Expired value per program, issuing store and month, as recognised by expiry postings."""
+    """Expired value per program, issuing store and month, as recognised by expiry postings
+    (a store-scoped person sees the breakage of what their store sold)."""
     check_period(first, last)
     lines: dict[tuple[date, str, str], int] = defaultdict(int)
     for day_n, account, program, s, unit, amount in uow.finance.flows(
-        day_start(first), day_start(last + timedelta(days=1)), store
+        day_start(first), day_start(last + timedelta(days=1)), store, by_issuer=True
     ):
         if _kind(account) == "breakage" and unit == "VND":
             lines[(bucket(day_of(day_n), "month"), program, s)] += amount

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, literal, select
 
-from cardsvc.storage.schema import instruments, postings, stores, transactions
+from cardsvc.storage.schema import card_mirror, instruments, postings, stores, transactions
 
 DAY_S = 86_400
 LOCAL_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh has kept UTC+7 without summer time since 1975
@@ -57,24 +57,26 @@ class FinanceRepository:
         return [(int(d), a, b or "", u, int(s)) for d, a, b, u, s in self.conn.execute(q)]
 
     def flows(
-        self, start: int, end: int, store: str | None
+        self, start: int, end: int, store: str | None, *, by_issuer: bool = False
     ) -> list[tuple[int, str, str, str, str, int]]:
-        """(local day, other-side account, program, store where it happened, unit, sum) of the
-        postings that are not on instrument accounts: cash taken, value redeemed, promotions
-        given, breakage recognised."""
+        """(local day, other-side account, program, store, unit, sum) of the postings that are
+        not on instrument accounts: cash taken, value redeemed, promotions given, breakage
+        recognised. The store is where it happened, or with `by_issuer` where the instrument
+        was issued (breakage belongs to the store that sold the value)."""
         p, t, i = postings.c, transactions.c, instruments.c
         day = _day(p.at).label("day")
+        at_store = i.store_id if by_issuer else t.store_id
         q = (
-            select(day, p.account, i.program_id, t.store_id, p.unit, func.sum(p.amount))
+            select(day, p.account, i.program_id, at_store, p.unit, func.sum(p.amount))
             .select_from(postings)
             .join(transactions, t.id == p.tx_id)
             .join(instruments, i.id == t.instrument_id)
             .where(p.at >= start, p.at < end, ~p.account.like("i:%"))
-            .group_by(day, p.account, i.program_id, t.store_id, p.unit)
+            .group_by(day, p.account, i.program_id, at_store, p.unit)
         )
         if store is not None:
-            q = q.where(t.store_id == store)
-        return [(int(d), a, g, s, u, int(v)) for d, a, g, s, u, v in self.conn.execute(q)]
+            q = q.where(at_store == store)
+        return [(int(d), a, g, s or "", u, int(v)) for d, a, g, s, u, v in self.conn.execute(q)]
 
     def journal(self, start: int, end: int, store: str | None, limit: int) -> list[dict[str, Any]]:
         """Every posting of the period with its transaction, in order (the journal export)."""
@@ -90,4 +92,32 @@ class FinanceRepository:
         )  # fmt: skip
         if store is not None:
             q = q.where(t.store_id == store)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def lapsed(self, now: int, store: str | None, limit: int) -> list[str]:
+        """Instruments whose validity has ended with value left on them, not yet expired."""
+        i = instruments.c
+        q = (
+            select(i.id)
+            .where(i.valid_until.is_not(None), i.valid_until <= now, i.status == "active",
+                   i.balance > 0, i.unit == "VND")
+            .order_by(i.valid_until, i.id)
+            .limit(limit)
+        )  # fmt: skip
+        if store is not None:
+            q = q.where(i.store_id == store)
+        return [r.id for r in self.conn.execute(q)]
+
+    def shadows(self, store: str | None, limit: int) -> list[dict[str, Any]]:
+        """Purse cards whose last reported value differs from the ledger's balance."""
+        m, i = card_mirror.c, instruments.c
+        q = (
+            select(m.uid, m.instrument_id, m.counter, m.value, m.updated_at, i.balance, i.status)
+            .join(instruments, i.id == m.instrument_id)
+            .where(m.value != i.balance)
+            .order_by(m.updated_at.desc())
+            .limit(limit)
+        )
+        if store is not None:
+            q = q.where(i.store_id == store)
         return [dict(r._mapping) for r in self.conn.execute(q)]

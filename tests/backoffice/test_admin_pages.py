@@ -132,3 +132,13 @@ def test_keys_and_reconciliation_pages_render(world: World) -> None:
     assert b.get("/admin/keys").status_code == 200
     page = b.get("/admin/reconciliation")
     assert page.status_code == 200 and "Không có cảnh báo." in page.text
+
+
+def test_changes_made_through_the_api_are_audited_too(world: World) -> None:
+    expect(world.post("/v1/stores", {"id": "DN02", "name": "Đà Nẵng 2"}), 201)
+    till = world.till("T1", "S1")
+    assert till.do("issue", "C5", 10_000, program="PREPAID").code == "ok"
+    assert world.act("C5", "block", world.admin).status_code == 200
+    log = admin(world).get("/admin/audit").text
+    assert "store.create" in log and "DN02" in log and "instrument.block" in log
+    assert "terminal.create" in log  # the till's terminal, created through the API

@@ -3,7 +3,9 @@ and a desk (1280 px) wide, signed in as each role."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -125,7 +127,9 @@ def test_finance_downloads_an_export_and_picks_dates(served: str, browser: objec
         page.click("#xlsx")
     from openpyxl import load_workbook
 
-    rows = list(load_workbook(info.value.path()).active.iter_rows(values_only=True))
+    assert info.value.suggested_filename.endswith(".xlsx")
+    data = io.BytesIO(Path(info.value.path()).read_bytes())
+    rows = list(load_workbook(data).active.iter_rows(values_only=True))
     assert rows[-1][0] == "Total" and rows[-1][4] == -380_000
 
 

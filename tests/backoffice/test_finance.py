@@ -162,3 +162,24 @@ def test_banner_when_a_posting_is_tampered_with(books: World) -> None:
     assert 'id="banner"' in b.get("/admin/finance").text
     books.clock.advance(DAY)
     assert 'id="banner"' not in b.get("/admin/finance").text
+
+
+def test_breakage_recognised_with_postings(books: World) -> None:
+    """GIFT cards are valid 30 days: G1 (700.000 ₫ left) lapses, and one click expires it."""
+    books.clock.advance(31 * DAY)
+    b = signed_in(books, "fin")
+    done = b.post_form("/admin/finance/breakage", "/admin/finance/breakage/recognise", {})
+    assert done.status_code == 303 and done.headers["location"].endswith("expired=1")
+    assert books.view("G1")["status"] == "expired"
+    page = b.get("/admin/finance/breakage?start=2025-07-01&end=2025-07-31&format=csv")
+    rows = list(csv.reader(io.StringIO(page.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][1:] == ["Thẻ quà tặng", "Cửa hàng S2", "700000"]
+    with books.ledger.db.engine.connect() as conn:
+        moved = (
+            conn.execute(select(postings.c.amount).where(postings.c.account == "breakage:GIFT"))
+            .scalars()
+            .all()
+        )
+    assert moved == [700_000]
+    again = b.post_form("/admin/finance/breakage", "/admin/finance/breakage/recognise", {})
+    assert again.headers["location"].endswith("expired=0")

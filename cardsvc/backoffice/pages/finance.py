@@ -20,6 +20,8 @@ from cardsvc.backoffice.routing import page_router
 from cardsvc.backoffice.session import FormDep, ViewerDep, ledger_of
 from cardsvc.backoffice.text import t
 from cardsvc.services import audit, finance, liability_check
+from cardsvc.services.ingest import Actor, Submission
+from cardsvc.services.instructions import staff_instruction
 
 router = page_router()
 
@@ -75,9 +77,34 @@ def breakage(request: Request, who: ViewerDep) -> Response:
     with ledger_of(request).db.read() as uow:
         lookup = reports.names(uow)
         report = named(finance.breakage(uow, f.first, f.last, f.store), lookup)
-    return reports.respond(who, report, f, t(who.lang, "breakage"),
+    return reports.respond(who, report, f, t(who.lang, "breakage"), "breakage.html",
+                           expired=request.query_params.get("expired", "")[:8],
                            explain=t(who.lang, "breakage_explained"),
                            store_names=lookup["store"])  # fmt: skip
+
+
+RECOGNISE_MAX = 10_000  # instruments expired by one click (the rest on the next)
+EXPIRE_CHUNK = 500
+
+
+@router.post("/admin/finance/breakage/recognise")
+def recognise(request: Request, who: ViewerDep, form: FormDep) -> Response:
+    """Expire every instrument whose validity has ended with value left: the value moves to
+    the program's breakage income with postings, and shows in the report above."""
+    who.require(*FINANCE_UP)
+    ledger = ledger_of(request)
+    with ledger.db.read() as uow:
+        lapsed = uow.finance.lapsed(ledger.clock(), who.scope, RECOGNISE_MAX)
+    actor = Actor("backoffice", who.person.store_id or "hq", by_user=who.person.id)
+    expired = 0
+    for start in range(0, len(lapsed), EXPIRE_CHUNK):
+        msgs = [staff_instruction("expire", i) for i in lapsed[start : start + EXPIRE_CHUNK]]
+        outcome = ledger.committer.submit(Submission(actor, msgs)).result(60)
+        expired += sum(1 for r in outcome.results if r.code == "ok")
+    with ledger.db.write() as uow:
+        audit.record(uow, ledger.clock(), who.person.id, "breakage.recognise", "breakage",
+                     None, {"expired": expired, "found": len(lapsed)}, who.client)  # fmt: skip
+    return RedirectResponse(f"/admin/finance/breakage?expired={expired}", status_code=303)
 
 
 @router.get("/admin/finance/liability")

@@ -44,10 +44,11 @@ def reconciliation(request: Request, who: ViewerDep) -> Response:
                          "ledger": view["balance"] if view else None,
                          "status": view["status"] if view else "",
                          "resolved": done[0] if done else None})  # fmt: skip
+        shadows = uow.finance.shadows(who.scope, ALERTS_SHOWN)
         conflicts = [c for c in offline_conflicts(uow, 0, ALERTS_SHOWN)
                      if who.scope is None or c["store_id"] == who.scope]  # fmt: skip
     return render_page(who, "reconciliation.html", t(who.lang, "reconciliation"), rows=rows,
-                       conflicts=conflicts, actions=ACTIONS)  # fmt: skip
+                       conflicts=conflicts, actions=ACTIONS, shadows=shadows)  # fmt: skip
 
 
 @router.post("/admin/reconciliation/{alert_id}")
