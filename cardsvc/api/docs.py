@@ -1,21 +1,20 @@
-"""`/docs` without the internet: Swagger UI's own files (from the swagger-ui-bundle package)
-served by the ledger, instead of FastAPI's default that loads them from a CDN (blank in a store
-without internet)."""
+"""`/docs` without the internet: Swagger UI's own files (the copy the fastapi-offline package
+ships, Swagger UI 5, which reads OpenAPI 3.1 as FastAPI writes it) served by the ledger, instead
+of FastAPI's default that loads them from a CDN (blank in a store without internet)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
-from swagger_ui_bundle import swagger_ui_path
 
-ASSETS = Path(swagger_ui_path)
+ASSETS = files("fastapi_offline") / "static"
 FILES = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
-    "favicon-32x32.png": "image/png",
+    "favicon.png": "image/png",
 }
 
 
@@ -27,7 +26,7 @@ def install(app: FastAPI) -> None:
             title=f"{app.title} API",
             swagger_js_url="/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            swagger_favicon_url="/docs/assets/favicon.png",
         )
 
     @app.get("/docs/assets/{name}", include_in_schema=False)

@@ -153,3 +153,50 @@ def test_people_created_and_a_form_replayed_without_its_token_is_refused(
     page.fill("#name", "Mallory")
     page.click("#create")
     assert "did not come from this site" in page.inner_text("#heading")
+
+
+@pytest.mark.browser
+def test_red_banner_when_a_posting_is_changed_behind_the_ledger(
+    world: World, served: str, browser: object
+) -> None:
+    from sqlalchemy import select, update
+
+    from cardsvc.storage.schema import postings
+
+    page = browser.new_page(viewport={"width": 390, "height": 900})  # type: ignore[attr-defined]
+    sign_in(page, served, "boss")
+    page.goto(served + "/admin/finance/liability?lang=en")
+    assert page.locator("#banner").count() == 0
+    with world.ledger.db.engine.begin() as conn:
+        first = conn.execute(
+            select(postings.c.id).where(postings.c.account == "i:C1").limit(1)
+        ).scalar_one()
+        conn.execute(update(postings).where(postings.c.id == first)
+                     .values(amount=postings.c.amount + 1000))  # fmt: skip
+    page.click("#check-now")
+    page.wait_for_selector("#banner")
+    assert "does not equal the journal" in page.inner_text("#banner")
+    assert "do NOT equal" in page.inner_text("#check-result")
+    page.goto(served + "/admin/people")
+    assert page.locator("#banner").is_visible()
+    assert fits(page)
+
+
+@pytest.mark.browser
+def test_docs_work_without_the_internet(served: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    outside: list[str] = []
+
+    def only_local(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(served):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    page.route("**/*", only_local)
+    page.goto(served + "/docs")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.locator(".opblock").count() > 10
+    assert outside == []

@@ -183,3 +183,37 @@ def test_breakage_recognised_with_postings(books: World) -> None:
     assert moved == [700_000]
     again = b.post_form("/admin/finance/breakage", "/admin/finance/breakage/recognise", {})
     assert again.headers["location"].endswith("expired=0")
+
+
+REPORTS = tuple(
+    "/admin/finance" + p
+    for p in ("", "/settlement", "/clearing", "/breakage", "/liability", "/journal")
+)
+
+
+def test_every_export_reads_back_and_csv_equals_xlsx(books: World) -> None:
+    b = signed_in(books, "fin")
+    for path in REPORTS:
+        xlsx = b.get(f"{path}?{DAY_PARAMS}&format=xlsx")
+        csv_answer = b.get(f"{path}?{DAY_PARAMS}&format=csv")
+        assert xlsx.status_code == csv_answer.status_code == 200, path
+        assert "attachment" in xlsx.headers["content-disposition"]
+        sheet = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+        text = csv_answer.content.decode("utf-8-sig")
+        lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+        assert len(sheet) == len(lines), path
+        assert list(sheet[0]) == lines[0], path
+        total_x, total_c = sheet[-1], lines[-1]
+        assert total_x[0] == total_c[0] == "Tổng cộng", path
+        for x, c in zip(total_x[1:], total_c[1:], strict=True):
+            if isinstance(x, int):
+                assert str(x) == c, path
+
+
+def test_liability_export_equals_the_api(books: World) -> None:
+    b = signed_in(books, "fin")
+    api = expect(books.get("/v1/reports/liability"))
+    vnd = sum(p["balance"] for p in api["programs"] if p["unit"] == "VND")
+    xlsx = b.get("/admin/finance/liability?format=xlsx")
+    sheet = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert sheet[-1][0] == "Tổng cộng" and sheet[-1][3] == vnd
