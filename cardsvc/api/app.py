@@ -12,6 +12,7 @@ from cardsvc.api import (
     errors,
     openapi,
     routes_admin,
+    routes_counter,
     routes_customers,
     routes_instruments,
     routes_loyalty,
@@ -60,7 +61,7 @@ def create_app(
     docs.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_customers, routes_loyalty)  # fmt: skip
+               routes_customers, routes_loyalty, routes_counter)  # fmt: skip
     for module in (*routers, routes_public):
         app.include_router(module.router)
     install_backoffice(app)
