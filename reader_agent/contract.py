@@ -63,6 +63,31 @@ class QrRequest(BaseModel):
     payload: str = Field(min_length=1, max_length=1200)
 
 
+Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
+Points = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True, description="points")]
+
+
+class PurchaseRequest(TapRequest):
+    """A sale for a member (tap the member card): it earns points, and may spend some."""
+
+    amount: Amount = Field(description="the receipt total, whole đồng")
+    points: Points = Field(0, description="points spent as a tender (online only)")
+    excluded: Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)] = Field(
+        0, description="đồng of lines that earn nothing (gift cards, top-ups)"
+    )
+    tenders: dict[Tender, Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)]] | None = None
+    request_id: Id | None = Field(None, description="the sale's id: a retry never earns twice")
+
+
+class AdjustPointsRequest(TapRequest):
+    """Staff move a member's points up (award) or down (deduct), with a reason."""
+
+    op: Literal["award", "deduct"]
+    points: Annotated[int, Field(ge=1, le=AMOUNT_MAX, strict=True)]
+    reason: Id
+    request_id: Id | None = None
+
+
 class ShiftRequest(BaseModel):
     """Open a shift: a staff member the till knows (`reader-agent staff add`), with a PIN. The
     shift open before it is closed (a handover)."""
@@ -217,6 +242,9 @@ class OperationResult(Answer):
     detail: str = ""
     unit: str | None = None  # VND, or PTS for member points (None: not known to the agent)
     ok: bool = False
+    # Loyalty operations: the ledger's LoyaltyMsg as it sent it (points earned, spent, the
+    # rules that earned them, the tier), passed through; None until the ledger answered.
+    loyalty: dict[str, Any] | None = None
 
 
 class CardProgram(Answer):
@@ -467,6 +495,9 @@ TOP_UP = Route("POST", "/v1/top-up", OperationResult, TopUpRequest, _TAP_ERRORS)
 REDEEM = Route("POST", "/v1/redeem", OperationResult, RedeemRequest, _TAP_ERRORS)
 REFUND = Route("POST", "/v1/refund", OperationResult, RefundRequest, _TAP_ERRORS)
 RESULT = Route("GET", "/v1/results/{tx_id}", OperationResult, None, (ErrorCode.NOT_FOUND,))
+PURCHASE = Route("POST", "/v1/purchase", OperationResult, PurchaseRequest, _TAP_ERRORS)
+ADJUST_POINTS = Route("POST", "/v1/points/adjust", OperationResult, AdjustPointsRequest,
+                      _TAP_ERRORS)  # fmt: skip
 # The counter's: programs, codes, receipts, staff and shift reports.
 _LEDGER = (ErrorCode.LEDGER_UNAVAILABLE,)
 PROGRAMS = Route("GET", "/v1/programs", CardPrograms, None, _LEDGER)
@@ -491,6 +522,7 @@ LOOK_TAP = Route("POST", "/v1/look/tap", Look, TapRequest, _TAP_ERRORS)
 ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIFT, TAP, ISSUE,
                              TOP_UP, REDEEM, REFUND, RESULT, ADMIT, ADMIT_TAP, GATE, LOOK,
                              LOOK_TAP, PROGRAMS, QUOTE_CODE, REDEEM_CODE, SELL_CODE, VOID,
-                             RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT)  # fmt: skip
+                             RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT, PURCHASE,
+                             ADJUST_POINTS)  # fmt: skip
 OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
                                "refund": REFUND}  # fmt: skip

@@ -247,15 +247,20 @@ def _refusal(req: ValueRequest, uid: bytes, code: str, detail: str) -> TapResult
                      detail=detail)  # fmt: skip
 
 
+_REFUNDABLE = ("redeem", "capture", "purchase")  # purchase: a member's sale (loyalty points)
+
+
 def _refund_bar(req: ValueRequest, uid: bytes, sale: TransactionView) -> TapResult | None:
     """The reasons the core would give, said before the card moves."""
-    if sale.op not in ("redeem", "capture") or sale.instrument != instrument_for_uid(uid):
+    if sale.op not in _REFUNDABLE or sale.instrument != instrument_for_uid(uid):
         return _refusal(req, uid, "reference_mismatch", f"{req.ref} is not a sale of this card")
     if sale.code not in ("ok", "exists"):
         return _refusal(req, uid, "reference_not_found", f"{req.ref} was refused ({sale.code})")
     if sale.voided:
         return _refusal(req, uid, "already_voided", f"{req.ref} was voided")
-    if sale.refunded + req.amount > sale.amount:
+    # A member's purchase (loyalty) is refunded against its receipt total, which the ledger
+    # judges: its `amount` is the points it spent.
+    if sale.op != "purchase" and sale.refunded + req.amount > sale.amount:
         left = sale.amount - sale.refunded
         return _refusal(req, uid, "refund_exceeds_redemption", f"at most {left} left to refund")
     return None
@@ -276,5 +281,5 @@ def result_of(entry: Entry) -> TapResult:
     return TapResult(
         code, entry.msg.op, mode, entry.msg.instrument, entry.uid, entry.msg.amount, entry.id,
         card_value=card.after if card else None, card_counter=card.counter if card else None,
-        ledger_balance=entry.balance_after,
+        ledger_balance=entry.balance_after, loyalty=entry.loyalty,
     )  # fmt: skip

@@ -23,6 +23,7 @@ from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
 from reader_agent.agent.api_counter import counter_routes
 from reader_agent.agent.outbox import State
+from reader_agent.agent.points import PointsRequest, points_operation
 from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
 from reader_agent.agent.sync import LedgerUnavailable
@@ -175,6 +176,18 @@ def _card_routes(app: FastAPI, agent: Agent) -> None:
     def issue(body: c.IssueRequest) -> c.OperationResult:
         return _operation(agent.issue(body.program, body.amount, body.timeout_s, body.funding,
                                       body.request_id))  # fmt: skip
+
+    @_serve(app, c.PURCHASE)
+    def purchase(body: c.PurchaseRequest) -> c.OperationResult:
+        tenders = dict(body.tenders) if body.tenders is not None else None
+        req = PointsRequest("purchase", body.points, body.amount, body.excluded, tenders,
+                            request_id=body.request_id)  # fmt: skip
+        return _operation(points_operation(agent, req, body.timeout_s))
+
+    @_serve(app, c.ADJUST_POINTS)
+    def adjust_points(body: c.AdjustPointsRequest) -> c.OperationResult:
+        req = PointsRequest(body.op, body.points, reason=body.reason, request_id=body.request_id)
+        return _operation(points_operation(agent, req, body.timeout_s))
 
     @_serve(app, c.RESULT)
     def result(tx_id: str) -> c.OperationResult | JSONResponse:

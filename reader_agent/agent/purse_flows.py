@@ -62,8 +62,9 @@ CARD_KIND = {
     "refund": PurseOperationKind.CREDIT,
 }
 # Operations only the ledger may decide (cash in, value given back): never decided offline, and
-# set back on the card when the ledger cannot be told.
-NEEDS_LEDGER = frozenset({"top_up", "issue", "refund"})
+# set back on the card (a void the ledger applies right after them) when the ledger cannot be
+# told. Not a card sale: the ledger voids no issue, so a sold card keeps its queued issue.
+NEEDS_LEDGER = frozenset({"top_up", "refund"})
 INVERSE = {
     PurseOperationKind.DEBIT: PurseOperationKind.LIMITED_CREDIT,
     PurseOperationKind.CREDIT: PurseOperationKind.DEBIT,

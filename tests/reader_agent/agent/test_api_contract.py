@@ -125,6 +125,11 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert client.get(c.GATE.path + "?since=0").json()["refused"] >= 1
     assert post(client, c.LOOK.path, {"payload": "CS1:X"})["code"] == "no_keyset"
     assert post(client, c.LOOK_TAP.path, {"timeout_s": WAIT})["card_kind"] == "purse"
+    # loyalty: the purse card is no member card of a program with points rules
+    purchase = {"timeout_s": WAIT, "amount": 100_000, "request_id": "buy-1"}
+    assert post(client, c.PURCHASE.path, purchase)["code"] == "invalid_operation"
+    adjust = {"timeout_s": WAIT, "op": "award", "points": 10, "reason": "goodwill"}
+    assert post(client, c.ADJUST_POINTS.path, adjust)["code"] == "invalid_operation"
     post(client, c.ADMIT.path, {"payload": ""}, status=422)
     post(client, c.REDEEM.path, {"amount": 1.5}, status=422)  # FastAPI's own refusal
     virtual_reader.remove()
