@@ -161,3 +161,12 @@ class AgentClient:
 
     def result(self, tx_id: str) -> c.OperationResult:
         return self._ask(c.RESULT, tx_id=tx_id)
+
+    # --- card media (a lost, stolen or damaged card replaced) --------------------------------
+    def card(self, uid: str) -> c.CardRecord:
+        return self._ask(c.CARD, uid=uid)
+
+    def replace(self, fields: dict[str, Any]) -> c.ReplaceAnswer:
+        """`fields`: old_uid, reason, request_id, reading (the new card is tapped now)."""
+        body = {"timeout_s": self.tap_timeout_s, **fields}
+        return self._ask(c.REPLACE, body, self._op_timeout)
