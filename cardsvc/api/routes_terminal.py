@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
+from cardsvc.customers.birthday import customer_badge
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
 from cardsvc.services.ingest import Submission
@@ -95,9 +96,14 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
 @router.get(
     "/v1/terminal/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS
 )
-def terminal_lookup(instrument_id: str, signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it."""
-    return queries.instrument_view(uow, instrument_id)
+def terminal_lookup(
+    instrument_id: str, signed: SignedDep, ledger: LedgerDep, uow: ReadUow
+) -> dict[str, Any]:
+    """Balance and status of an instrument, for the terminal that has it in front of it; with
+    its customer's first name and birthday banner when it belongs to one."""
+    view = queries.instrument_view(uow, instrument_id)
+    view["customer"] = customer_badge(uow, instrument_id, ledger.clock())
+    return view
 
 
 KIOSK_HISTORY_MAX = 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from cardsvc.protocol.messages import ErrorMsg
@@ -25,6 +27,8 @@ class InstrumentView(BaseModel):
     valid_until: int | None
     issued_at: int
     store: str | None = Field(description="the store that issued it")
+    customer: dict[str, Any] | None = Field(
+        None, description="terminals: the customer it belongs to (id, name, birthday_week)")
 
 
 class HistoryEntry(BaseModel):

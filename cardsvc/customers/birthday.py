@@ -10,11 +10,13 @@ record too (checked by customer, kind and year, not only by key).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from cardsvc.customers import messaging, rewards
 from cardsvc.customers.birthdays import birthday_year, local_day, months_to_scan
 from cardsvc.customers.service import Customers
 from cardsvc.storage.customers import CustomerRow
+from cardsvc.storage.unit_of_work import UnitOfWork
 
 BATCH = 500
 
@@ -67,9 +69,17 @@ def _one(c: Customers, row: CustomerRow, now: int, report: BirthdayReport) -> No
     report.rewarded.append(row.id)
 
 
-def in_birthday_week(c: Customers, row: CustomerRow, now: int) -> bool:
+def in_birthday_week(row: CustomerRow, now: int) -> bool:
     """The counter's banner: the customer's birthday is this week (their local week)."""
     if row.birth_day is None or row.birth_month is None:
         return False
     return birthday_year(local_day(now, row.tz), row.birth_day, row.birth_month, "week") is not None
 
+
+def customer_badge(uow: UnitOfWork, instrument_id: str, now: int) -> dict[str, Any] | None:
+    """Who a tapped card belongs to, for the counter: id, name, and the birthday banner."""
+    owner = uow.customers.owner_of(instrument_id)
+    row = uow.customers.get(owner) if owner is not None else None
+    if row is None or row.status != "active":
+        return None
+    return {"id": row.id, "name": row.name, "birthday_week": in_birthday_week(row, now)}

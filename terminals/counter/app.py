@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from terminals.counter.agent_client import AgentClient
 from terminals.counter.once import SaleMemory
 from terminals.counter.pages import STATIC, Counter, CrossSiteRequest
-from terminals.counter.screens import home, sales, shift, tap
+from terminals.counter.screens import customers, home, sales, shift, tap
 from terminals.counter.settings import CounterSettings
 from terminals.counter.text import pick_lang, t
 
@@ -29,7 +29,7 @@ def create_app(settings: CounterSettings, agent_http: httpx.Client | None = None
     """`agent_http`: the client for the agent's API (tests pass one over a fake agent)."""
     app = FastAPI(title="counter", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.counter = build_counter(settings, agent_http)
-    for screen in (home, shift, tap, sales):
+    for screen in (home, shift, tap, sales, customers):
         app.include_router(screen.router)
 
     @app.get("/static/{name}")

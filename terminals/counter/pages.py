@@ -27,7 +27,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 NAV = (("/tap", "tap"), ("/sell", "sell"), ("/top-up", "top_up"), ("/redeem", "redeem"),
-       ("/refund", "refund"), ("/shift", "shift"))  # fmt: skip
+       ("/refund", "refund"), ("/shift", "shift"), ("/customers", "customers"))  # fmt: skip
 _NO_STORE = {
     "Cache-Control": "no-store",
     # not no-referrer: with it a browser sends `Origin: null` on form posts (same_origin)
