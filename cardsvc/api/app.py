@@ -11,6 +11,7 @@ from cardsvc.api import (
     errors,
     openapi,
     routes_admin,
+    routes_customer_care,
     routes_customer_pages,
     routes_customers,
     routes_instruments,
@@ -56,7 +57,7 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_customers)
+               routes_customers, routes_customer_care)
     for module in (*routers, routes_public, routes_customer_pages):
         app.include_router(module.router)
     install_backoffice(app)
