@@ -15,6 +15,7 @@ from cardsvc.api import (
     routes_customer_pages,
     routes_customers,
     routes_instruments,
+    routes_loyalty,
     routes_ops,
     routes_public,
     routes_terminal,
@@ -57,7 +58,7 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_customers, routes_customer_care)
+               routes_customers, routes_customer_care, routes_loyalty)  # fmt: skip
     for module in (*routers, routes_public, routes_customer_pages):
         app.include_router(module.router)
     install_backoffice(app)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
+from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
 from cardsvc.customers.birthday import customer_badge
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
@@ -99,9 +100,10 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
 def terminal_lookup(
     instrument_id: str, signed: SignedDep, ledger: LedgerDep, uow: ReadUow
 ) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it; with
-    its customer's first name and birthday banner when it belongs to one."""
-    view = queries.instrument_view(uow, instrument_id)
+    """Balance and status of an instrument, for the terminal that has it in front of it; a
+    member card's tier and points with it, and its customer's name and birthday banner when it
+    belongs to one."""
+    view = with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
     view["customer"] = customer_badge(uow, instrument_id, ledger.clock())
     return view
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from cardsvc.api.loyalty_views import MemberLoyalty
 from cardsvc.protocol.messages import ErrorMsg
 
 
@@ -27,6 +28,9 @@ class InstrumentView(BaseModel):
     valid_until: int | None
     issued_at: int
     store: str | None = Field(description="the store that issued it")
+    loyalty: MemberLoyalty | None = Field(
+        None, description="member cards of a program with loyalty rules: tier and points"
+    )
     customer: dict[str, Any] | None = Field(
         None, description="terminals: the customer it belongs to (id, name, birthday_week)")
 

@@ -15,6 +15,8 @@ from typing import Any
 from cardsvc.customers import messaging, rewards
 from cardsvc.customers.birthdays import birthday_year, local_day, months_to_scan
 from cardsvc.customers.service import Customers
+from cardsvc.services import loyalty
+from cardsvc.services.errors import ServiceError
 from cardsvc.storage.customers import CustomerRow
 from cardsvc.storage.unit_of_work import UnitOfWork
 
@@ -28,8 +30,17 @@ class BirthdayReport:
 
 
 def birthday_points(c: Customers, row: CustomerRow) -> int:
-    """The birthday reward's size: the member tier's benefit once loyalty provides one,
-    else the setting."""
+    """The birthday reward's size: the member tier's birthday bonus (loyalty), else the
+    setting (no member card yet, no loyalty rules, or a tier without a bonus)."""
+    card, _ = rewards.member_card(c, row.id)
+    if card is not None:
+        with c.db.read() as uow:
+            try:
+                bonus = loyalty.member_tier(uow, card, c.clock()).benefits.birthday_bonus
+            except ServiceError:
+                bonus = 0
+        if bonus > 0:
+            return int(bonus)
     return c.settings.birthday_points
 
 

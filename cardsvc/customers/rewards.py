@@ -7,8 +7,10 @@ retry after a crash between the two steps is answered `exists` by the ledger and
 twice. A customer without a member card keeps the reward pending until one is linked; the
 rewards run settles pending ones.
 
-Points go onto the member card as a promotion-funded top-up (the program's promotion expense);
-a reversal takes them back with a service redemption of what is left on the card.
+Points are awarded through loyalty's service API (`award_points`: a new lot, exactly once per
+key; a reversal is a `deduct`, which loyalty turns into debt when the points were spent). A
+member program without loyalty rules gets a promotion-funded top-up instead (and a reversal
+takes back what is left on the card with a service redemption).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 from cardsvc.customers.records import current
 from cardsvc.customers.service import Customers
+from cardsvc.services import loyalty
 from cardsvc.services.ingest import Actor, Submission
 from cardsvc.services.instructions import ServiceInstruction
 from cardsvc.storage.customer_rewards import RewardRow
@@ -46,6 +49,17 @@ def _submit(c: Customers, msg: ServiceInstruction) -> str:
     actor = Actor(REWARDS_TERMINAL, HQ_STORE)
     outcome = c.committer.submit(Submission(actor, [msg])).result(timeout=TIMEOUT_S)
     return outcome.results[0].code
+
+
+def _credit(c: Customers, card: str, points: int, kind: str, key: str) -> tuple[str, str]:
+    """(transaction id, ledger code) of crediting `points` for the reward `key`."""
+    award = loyalty.adjustment("award", card, points, kind, tx_id("rw-", key))
+    code = _submit(c, award)
+    if code != "no_loyalty_rules":
+        return award.id, code
+    top_up = ServiceInstruction(id=tx_id("rw-", key), op="top_up", instrument=card,
+                                amount=points, funding="promotion")  # fmt: skip
+    return top_up.id, _submit(c, top_up)
 
 
 def member_card(c: Customers, customer_id: str) -> tuple[str | None, int]:
@@ -79,11 +93,9 @@ def settle(c: Customers, key: str) -> Granted:
     card, _ = member_card(c, reward.customer_id)
     if card is None:
         return Granted(key, "pending")
-    txid = tx_id("rw-", key)
-    code = "ok"
+    txid, code = tx_id("rw-", key), "ok"
     if reward.points > 0:
-        code = _submit(c, ServiceInstruction(id=txid, op="top_up", instrument=card,
-                                             amount=reward.points, funding="promotion"))
+        txid, code = _credit(c, card, reward.points, reward.kind, key)
     if code not in ("ok", "exists"):
         log.warning("reward %s for %s refused by the ledger: %s", key, reward.customer_id, code)
         return Granted(key, "pending", code)
@@ -103,7 +115,8 @@ def reverse(c: Customers, key: str) -> Granted:
         return Granted(key, "reversed" if reward else "missing")
     code, shortfall = "", 0
     if reward.status == "granted" and reward.instrument_id and reward.points:
-        code, shortfall = _claw_back(c, reward)
+        awarded = (reward.tx_id or "").startswith("award:")
+        code, shortfall = _deduct(c, reward) if awarded else _claw_back(c, reward)
         if code not in ("ok", "exists", ""):
             return Granted(key, reward.status, code)
     with c.db.write() as uow:
@@ -123,6 +136,14 @@ def _claw_back(c: Customers, reward: RewardRow) -> tuple[str, int]:
     code = _submit(c, ServiceInstruction(id=tx_id("rv-", reward.key), op="redeem",
                                          instrument=reward.instrument_id, amount=take))
     return code, reward.points - take
+
+
+def _deduct(c: Customers, reward: RewardRow) -> tuple[str, int]:
+    """Take an awarded reward back through loyalty (spent points become the member's debt)."""
+    assert reward.instrument_id is not None
+    msg = loyalty.adjustment("deduct", reward.instrument_id, reward.points, reward.kind,
+                             tx_id("rv-", reward.key))  # fmt: skip
+    return _submit(c, msg), 0
 
 
 def settle_pending(c: Customers) -> int:
