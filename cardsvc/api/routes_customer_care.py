@@ -12,13 +12,21 @@ from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, WriteUow
 from cardsvc.api.views import ERRORS
-from cardsvc.customers import birthday, feedback, outbox, referral, rewards, segments
+from cardsvc.customers import (
+    birthday,
+    feedback,
+    loyalty_messages,
+    outbox,
+    referral,
+    rewards,
+    segments,
+)
 from cardsvc.customers.targeting import give_vouchers
 from cardsvc.protocol.messages import Id
 from cardsvc.services.people import Role
 
 router = APIRouter(tags=["customer care"])
-Run = Literal["birthdays", "referrals", "rewards", "outbox"]
+Run = Literal["birthdays", "referrals", "rewards", "loyalty-messages", "outbox"]
 
 
 @router.post("/v1/customer-runs/{run}", responses=ERRORS)
@@ -29,6 +37,7 @@ async def run_now(run: Run, person: PersonDep, ledger: LedgerDep) -> dict[str, A
     jobs = {"birthdays": lambda: {"rewarded": len(birthday.run(c).rewarded)},
             "referrals": lambda: referral.run(c).__dict__,
             "rewards": lambda: {"settled": rewards.settle_pending(c)},
+            "loyalty-messages": lambda: loyalty_messages.run(c).__dict__,
             "outbox": lambda: outbox.run(c).__dict__}  # fmt: skip
     report: dict[str, Any] = await asyncio.to_thread(jobs[run])
     return {"run": run, **report}

@@ -3,7 +3,7 @@
     cardsvc customers import members.csv --dry-run        # check, write nothing
     cardsvc customers import members.csv --store HN01 --refused refused.csv
     cardsvc customers export customers.csv
-    cardsvc customers run birthdays|referrals|rewards|outbox
+    cardsvc customers run birthdays|referrals|rewards|loyalty-messages|outbox
 
 Works on the database of CARDSVC_DATABASE_URL (settings CARDSVC_CUSTOMERS_*).
 """
@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cardsvc.customers import birthday, importer, outbox, referral, rewards
+from cardsvc.customers import birthday, importer, loyalty_messages, outbox, referral, rewards
 from cardsvc.wiring import running_ledger
 
 
@@ -35,7 +35,8 @@ def register(sub: Any) -> None:
     e.add_argument("file", type=Path)
     e.set_defaults(run=run_export)
     r = cs.add_parser("run", help="run a daily job now (idempotent)")
-    r.add_argument("job", choices=("birthdays", "referrals", "rewards", "outbox"))
+    r.add_argument("job", choices=("birthdays", "referrals", "rewards", "loyalty-messages",
+                                   "outbox"))
     r.set_defaults(run=run_job)
 
 
@@ -90,6 +91,8 @@ def run_job(args: argparse.Namespace) -> int:
             print(referral.run(c))
         elif args.job == "rewards":
             print(f"pending rewards settled: {rewards.settle_pending(c)}")
+        elif args.job == "loyalty-messages":
+            print(loyalty_messages.run(c))
         else:
             print(outbox.run(c))
     return 0

@@ -57,7 +57,7 @@ def test_segments_page_and_runs(world: World) -> None:
     assert page.status_code == 200 and "Nhóm khách hàng" in page.text
     assert 'id="segments-S1"' in page.text and 'id="segments-S2"' in page.text
     assert "Khách mới" in page.text
-    for run in ("birthdays", "referrals", "rewards", "outbox"):
+    for run in ("birthdays", "referrals", "rewards", "loyalty-messages", "outbox"):
         assert expect(world.post(f"/v1/customer-runs/{run}", {}))["run"] == run
     staff = world.person("thu", "staff", "S1")
     assert world.post("/v1/customer-runs/birthdays", {}, auth=staff).status_code == 403

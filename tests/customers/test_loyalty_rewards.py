@@ -54,3 +54,30 @@ def test_referral_reversal_deducts_through_loyalty(world: World, till: Till) -> 
     assert referral.run(c).reversed == 1
     assert expect(world.get("/v1/instruments/M-A"))["balance"] == 0
     assert expect(world.get("/v1/instruments/M-B"))["balance"] == 0
+
+
+def test_tier_change_and_expiring_points_are_announced_once(world: World, till: Till) -> None:
+    from cardsvc.customers import loyalty_messages
+
+    rules = RulesIn(effective_from=world.clock(), expiry_months=12, tiers=[
+        TierIn(name="member", threshold=0), TierIn(name="silver", threshold=5_000_000)])
+    with world.ledger.db.write() as uow:
+        define_rules(uow, "MEMBER", rules, world.clock(), "root")
+    c = world.ledger.customers
+    lan = sign_up(world, "0909421800", email="lan@example.com", consent=True, lang="en")
+    quiet = sign_up(world, "0912345678")
+    give(world, lan["id"], card(till, "M-1", "MEMBER"))
+    give(world, quiet["id"], card(till, "M-2", "MEMBER"))
+    for m in ("M-1", "M-2"):
+        assert till.do("purchase", m, 0, purchase_amount=6_000_000).code == "ok"  # -> silver
+    first = loyalty_messages.run(c)
+    assert (first.tier_changes, first.expiring) == (1, 0)  # the quiet one did not consent
+    assert loyalty_messages.run(c).tier_changes == 0
+    world.clock.advance(340 * DAY)  # the points of that purchase expire within 30 days
+    later = loyalty_messages.run(c)
+    assert later.expiring == 1 and later.tier_changes == 0
+    assert loyalty_messages.run(c).expiring == 0  # once a month
+    with world.ledger.db.read() as uow:
+        kinds = [(m.kind, m.subject) for m in uow.messages.of_customer(lan["id"])]
+    assert kinds[0] == ("tier_change", "Your new membership tier: silver")
+    assert kinds[1][0] == "points_expiring" and "600 points" in kinds[1][1]
