@@ -286,6 +286,8 @@ loyalty_members = Table(
     Column("debt", BigInteger, nullable=False),
     Column("lots", Text, nullable=False),  # JSON [[expires_at, available_at, points], ...]
     Column("days", Text, nullable=False),  # JSON [[local day, spend, points], ...], 12 months
+    Column("days_spend", BigInteger, nullable=False),  # sums over `days` (core.Member)
+    Column("days_points", BigInteger, nullable=False),
     Column("next_expiry", BigInteger),  # the soonest lot expiry: what the expiry run looks for
     Column("updated_at", BigInteger, nullable=False),
 )

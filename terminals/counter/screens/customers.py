@@ -21,6 +21,7 @@ from terminals.counter.text import dong, grouped, has, t
 
 router = APIRouter()
 PATH = "/customers"
+NAV = ((PATH, "customers"),)
 Text = Annotated[str, Form(max_length=200)]
 
 
