@@ -17,6 +17,7 @@ from cardsvc.api import (
     routes_customers,
     routes_instruments,
     routes_loyalty,
+    routes_media,
     routes_ops,
     routes_public,
     routes_terminal,
@@ -58,8 +59,9 @@ def create_app(
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
-    routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_customers, routes_customer_care, routes_loyalty, routes_counter)  # fmt: skip
+    routers = (routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
+               routes_vouchers, routes_customers, routes_customer_care, routes_loyalty,
+               routes_counter)  # fmt: skip
     for module in (*routers, routes_public, routes_customer_pages):
         app.include_router(module.router)
     install_backoffice(app)

@@ -104,11 +104,12 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> Response:
 def terminal_lookup(
     instrument_id: str, signed: SignedDep, ledger: LedgerDep, uow: ReadUow
 ) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it; a
-    member card's tier and points with it, and its customer's name and birthday banner when it
-    belongs to one."""
-    view = with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
-    view["customer"] = customer_badge(uow, instrument_id, ledger.clock())
+    """Balance and status of an instrument, for the terminal that has it in front of it (a
+    card's name, `card-<UID>`, answers the instrument the card belongs to); a member card's
+    tier and points with it, and its customer's name and birthday banner when it belongs to
+    one."""
+    view = with_loyalty(uow, queries.card_instrument_view(uow, instrument_id), ledger.clock())
+    view["customer"] = customer_badge(uow, str(view["id"]), ledger.clock())
     return view
 
 
@@ -164,8 +165,10 @@ def terminal_summary(
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
 def terminal_hotlist(signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Blocked instruments: the terminal refuses them even when offline."""
-    return {"blocked": queries.hotlist(uow)}
+    """Blocked instruments and cards: the terminal refuses them even when offline; and the
+    cards with value changed at the ledger to write to them at their next tap."""
+    return {"blocked": queries.hotlist(uow), "blocked_media": queries.blocked_media(uow),
+            "pending_updates": queries.cards_with_updates(uow)}  # fmt: skip
 
 
 @router.post("/v1/terminal/keys", responses=ERRORS)

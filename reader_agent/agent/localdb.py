@@ -72,6 +72,15 @@ CREATE INDEX IF NOT EXISTS gate_log_at ON gate_log (at);
 CREATE TABLE IF NOT EXISTS hotlist (
     instrument TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS hotlist_media (  -- of the hotlist, the cards refused as cards
+    name TEXT PRIMARY KEY                   -- card-<UID>: lost, stolen, damaged, replaced
+);
+CREATE TABLE IF NOT EXISTS pending_cards (  -- cards with value changed at the ledger
+    name TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS torn_reported (  -- torn operations told to the ledger
+    tx_id TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS shifts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     staff TEXT NOT NULL,

@@ -20,6 +20,7 @@ from reader_agent.agent.hotlist import Hotlist, Shifts
 from reader_agent.agent.identity import Identity, terminal_signer
 from reader_agent.agent.localdb import LocalDb
 from reader_agent.agent.look import Looker
+from reader_agent.agent.media import Media
 from reader_agent.agent.outbox import Outbox
 from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows
 from reader_agent.agent.qr_kit import QrKit
@@ -27,6 +28,7 @@ from reader_agent.agent.risk import RiskGate, RiskLimits
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.agent.station import ReaderLister, ReaderOpener, Station
 from reader_agent.agent.sync import Syncer, SyncLoop
+from reader_agent.agent.torn import TornReporter
 from reader_agent.cards.purse import PurseLayout
 from reader_agent.drivers.base import Reader, ReaderInfo
 from reader_agent.drivers.errors import ReaderError, ReaderUnavailableError
@@ -70,6 +72,7 @@ class AgentRuntime:
     loop: SyncLoop
     station: Station
     agent: Agent
+    media: Media
     kit: QrKit
     gate: Gatekeeper
     looker: Looker
@@ -141,8 +144,10 @@ def build_runtime(
     syncer.kit = kit
     gate = Gatekeeper(identity.terminal_id, db, kit, outbox, syncer, clock)
     looker = Looker(gate, client, syncer)
+    media = Media(station, flows, client)
+    loop.torn = TornReporter(db, outbox, client, clock, settings.torn_report_after_s)
     return AgentRuntime(settings, identity, db, outbox, hotlist, shifts, syncer, loop, station,
-                        agent, kit, gate, looker, http, threading.Event())  # fmt: skip
+                        agent, media, kit, gate, looker, http, threading.Event())  # fmt: skip
 
 
 def trusted_signers(identity: Identity, settings: AgentSettings) -> dict[str, bytes]:

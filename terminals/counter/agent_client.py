@@ -162,6 +162,15 @@ class AgentClient:
     def result(self, tx_id: str) -> c.OperationResult:
         return self._ask(c.RESULT, tx_id=tx_id)
 
+    # --- card media (a lost, stolen or damaged card replaced) --------------------------------
+    def card(self, uid: str) -> c.CardRecord:
+        return self._ask(c.CARD, uid=uid)
+
+    def replace(self, fields: dict[str, Any]) -> c.ReplaceAnswer:
+        """`fields`: old_uid, reason, request_id, reading (the new card is tapped now)."""
+        body = {"timeout_s": self.tap_timeout_s, **fields}
+        return self._ask(c.REPLACE, body, self._op_timeout)
+
     # --- customers (answered by the ledger through the agent) ---------------------------------
     def find_customer(self, phone: str) -> c.CustomerAnswer:
         return self._ask(c.CUSTOMER_LOOKUP, {"phone": phone}, self._op_timeout)

@@ -61,6 +61,19 @@ def test_every_call_of_the_client_is_a_contract_route() -> None:
         fake.rules[route.path] = lambda body, op=op: httpx.Response(200, json=tap_result(op=op))
     client.purchase({"amount": 100_000, "points": 0})
     client.adjust_points({"op": "award", "points": 10, "reason": "goodwill"})
+    # the card replacement screen's calls
+    uid = "04A1B2C3D4E581"
+    record = {"uid": uid, "instrument": f"card-{uid}", "card_type": "desfire", "state": "active",
+              "window_until": None, "created_at": 1, "changed_at": 1, "balance": 0,
+              "instrument_status": "active", "program": "PREPAID", "pending_updates": 0}
+    fake.reply(c.CARD.url(uid=uid), lambda body: httpx.Response(200, json=record))
+    replaced = {"id": "rp-1", "instrument": f"card-{uid}", "old_uid": uid,
+               "new_uid": "04B7C8D9E0F182", "reason": "lost", "store": "S1", "state": "holding",
+               "created_at": 1, "window_until": 2, "held_amount": 0, "moved": None,
+               "spent_late": None}
+    fake.reply(c.REPLACE.path, lambda body: httpx.Response(200, json=replaced))
+    assert client.card(uid).state == "active"
+    assert client.replace({"old_uid": uid, "reason": "lost", "request_id": "rp-1"}).id == "rp-1"
     customer = answer_of(c.CustomerAnswer(code="ok", ok=True, customer={"id": "C1"}))
     for route in (c.CUSTOMER_LOOKUP, c.CUSTOMER_SIGN_UP):
         fake.reply(route.path, lambda body: httpx.Response(200, json=customer))

@@ -22,7 +22,7 @@ from reader_agent.agent.wiring import AgentRuntime
 from reader_agent.drivers.virtual import VirtualReader
 from tests.reader_agent.contract_check import ContractWatch, check_answer
 
-from .conftest import Chain
+from .conftest import Chain, blank_card
 
 WAIT = 2.0
 
@@ -130,6 +130,16 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert post(client, c.PURCHASE.path, purchase)["code"] == "invalid_operation"
     adjust = {"timeout_s": WAIT, "op": "award", "points": 10, "reason": "goodwill"}
     assert post(client, c.ADJUST_POINTS.path, adjust)["code"] == "invalid_operation"
+    # card media: a card by its number, then replaced by a new card tapped now
+    uid = view["uid"]
+    assert client.get(c.CARD.url(uid=uid)).json()["state"] == "active"
+    assert client.get(c.CARD.url(uid="zz")).json()["error"] == "invalid"
+    virtual_reader.insert(blank_card(bytes.fromhex("04B7C8D9E0F182")))
+    replaced = post(client, c.REPLACE.path, {"timeout_s": WAIT, "old_uid": uid,
+                                             "reason": "lost", "request_id": "rp-1"})  # fmt: skip
+    assert (replaced["state"], replaced["old_uid"]) == ("holding", uid)
+    post(client, c.REPLACE.path, {"timeout_s": WAIT, "old_uid": uid, "reason": "lost",
+                                  "request_id": "rp-2"}, status=409)  # fmt: skip
     # customers: forwarded to the ledger (a refusal is an answer with the ledger's code)
     assert post(client, c.CUSTOMER_LOOKUP.path, {"phone": "0909421800"})["code"] == (
         "customer_unknown")
