@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from cardsvc.core import Policy
+from cardsvc.customers.service import Customers
+from cardsvc.customers.settings import CustomerSettings
 from cardsvc.metrics import Metrics
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.services.terminals import KeyDirectory
@@ -41,6 +43,7 @@ class Ledger:
     committer: GroupCommitter
     keys: KeyDirectory
     clock: Callable[[], int]
+    customers: Customers
     metrics: Metrics = field(default_factory=Metrics)
     vouchers: Vouchers | None = None
     vouchers_missing: str = ""  # why there are no vouchers (shown to whoever needs them)
@@ -64,6 +67,7 @@ def build_ledger(
     *,
     keystore: BaseKeystore | None = None,
     voucher_settings: VoucherSettings | None = None,
+    customer_settings: CustomerSettings | None = None,
 ) -> Ledger:
     """Build a ledger process. Vouchers take their QR key from `keystore` (the caller keeps
     it and closes it), else from the keystore the environment configures, else there are none."""
@@ -73,7 +77,8 @@ def build_ledger(
         db, policy, clock=clock, max_tx=settings.group_max_tx, queue_max=settings.group_queue_max
     )
     committer.start()
-    ledger = Ledger(settings, db, committer, KeyDirectory(db), clock)
+    customers = Customers(db, committer, clock, customer_settings or CustomerSettings())
+    ledger = Ledger(settings, db, committer, KeyDirectory(db), clock, customers)
     vs = voucher_settings or VoucherSettings()
     try:
         if keystore is None:

@@ -11,6 +11,7 @@ from cardsvc.api import (
     errors,
     openapi,
     routes_admin,
+    routes_customers,
     routes_instruments,
     routes_ops,
     routes_public,
@@ -53,7 +54,8 @@ def create_app(
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
-    routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers)
+    routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
+               routes_customers)
     for module in (*routers, routes_public):
         app.include_router(module.router)
     install_backoffice(app)

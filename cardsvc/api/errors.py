@@ -31,7 +31,8 @@ def _error(status: int, code: str, detail: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.ServiceError)
     async def _service(_: Request, exc: errors.ServiceError) -> JSONResponse:
-        return _error(_STATUS.get(type(exc), 400), exc.code, exc.detail)
+        status = next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 400)
+        return _error(status, exc.code, exc.detail)
 
     @app.exception_handler(SignatureRejected)
     async def _signature(request: Request, exc: SignatureRejected) -> JSONResponse:

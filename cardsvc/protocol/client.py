@@ -85,6 +85,20 @@ class LedgerClient:
         ).json()
         return result
 
+    def find_customer(self, phone: str) -> dict[str, Any]:
+        """The customer with this phone number (phone shown masked); LedgerRefused 404
+        `customer_unknown` when there is none."""
+        body = json.dumps({"phone": phone}).encode()
+        found: dict[str, Any] = self._send("POST", "/v1/terminal/customers/lookup", body).json()
+        return found
+
+    def sign_up_customer(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Sign a customer up at this terminal's store; LedgerRefused says why not
+        (`phone_taken`, `phone_invalid`, `birthday_invalid` ...)."""
+        body = json.dumps(fields, ensure_ascii=False).encode()
+        made: dict[str, Any] = self._send("POST", "/v1/terminal/customers", body).json()
+        return made
+
     def summary(self, instrument_id: str, limit: int = 10) -> dict[str, Any]:
         """Balance, conditions and recent history of an instrument (kiosks)."""
         result: dict[str, Any] = self._send(

@@ -310,3 +310,6 @@ account_map = Table(
     Column("name", String(200), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# Customers (revision 0005) declare their tables on the same metadata, in their own module.
+from cardsvc.storage import customer_tables as customer_tables  # noqa: E402

@@ -21,10 +21,14 @@ from sqlalchemy import Connection, Engine, text
 from cardsvc.storage.backoffice import BackofficeRepository
 from cardsvc.storage.campaigns import CampaignRepository
 from cardsvc.storage.card_mirror import CardMirrorRepository
+from cardsvc.storage.customer_rewards import CustomerRewardRepository
+from cardsvc.storage.customers import CustomerRepository
 from cardsvc.storage.db import make_engine
 from cardsvc.storage.evidence import EvidenceRepository
 from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
+from cardsvc.storage.feedback import FeedbackRepository
 from cardsvc.storage.ledger import LedgerRepository
+from cardsvc.storage.messages import MessageRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
 from cardsvc.storage.programs import ProgramCache, ProgramRepository
@@ -69,6 +73,22 @@ class UnitOfWork:
     @cached_property
     def reports(self) -> ReportRepository:
         return ReportRepository(self._conn)
+
+    @cached_property
+    def customers(self) -> CustomerRepository:
+        return CustomerRepository(self._conn)
+
+    @cached_property
+    def customer_rewards(self) -> CustomerRewardRepository:
+        return CustomerRewardRepository(self._conn)
+
+    @cached_property
+    def feedback(self) -> FeedbackRepository:
+        return FeedbackRepository(self._conn)
+
+    @cached_property
+    def messages(self) -> MessageRepository:
+        return MessageRepository(self._conn)
 
     @cached_property
     def backoffice(self) -> BackofficeRepository:
