@@ -32,6 +32,7 @@ from tests.terminals.unattended_rig import (
     fits,
     gate_rig,
     new_page,
+    qr_video,
     wedge,
 )
 from tests.terminals.venue import Venue, terminal, venue
@@ -308,3 +309,16 @@ def test_a_ticket_card_tapped_through_pcscd(
     place.server.start()
     # one entry; the ledger itself refused the second tap (a card carries no claims to check)
     assert sorted(entries(place, "card-04C0FFEE123456")) == [("ok", "G1"), ("passback", "G1")]
+
+
+def test_a_ticket_shown_to_the_camera(place: Venue) -> None:
+    """Chromium's fake camera plays a video of the ticket's real QR code; the page sends frames
+    to the gate app, which decodes them and admits the ticket."""
+    ticket = place.tickets(1)[0]
+    video = qr_video(ticket["qr"], place.tmp / "ticket.y4m")
+    with gate_rig(place, "G1", VirtualReader(), answer_s=30) as rig, chromium(video) as cam:
+        page = new_page(cam, rig.app_url, PHONE, "en")
+        page.click("#camera")
+        page.wait_for_selector("#verdict", timeout=30_000)
+        assert answer(page) == ("ok", "PLEASE ENTER", ["Entries left: 1"])
+    assert entries(place, ticket["instrument"]) == [("ok", "G1")]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,12 +91,35 @@ def card_in_pcscd(card: Any) -> Iterator[Readers]:
         wait_reader_empty()
 
 
+def qr_video(text: str, path: Path, frames: int = 5) -> Path:
+    """A Y4M video (what Chromium's fake camera plays) of the QR code of `text`: 640x480,
+    the code in the middle of a white frame, 4:2:0 with neutral colour planes."""
+    import qrcode
+    from PIL import Image
+
+    width, height = 640, 480
+    code = qrcode.make(text, border=4).get_image().convert("L")
+    side = min(height - 40, code.width * max(1, (height - 40) // code.width))
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(code.resize((side, side), Image.Resampling.NEAREST),
+                ((width - side) // 2, (height - side) // 2))  # fmt: skip
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    body = b"".join(b"FRAME\n" + frame.tobytes() + chroma + chroma for _ in range(frames))
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F5:1 Ip A1:1 C420jpeg\n".encode() + body)
+    return path
+
+
 @contextmanager
-def chromium() -> Iterator[Any]:
+def chromium(camera: Path | None = None) -> Iterator[Any]:
+    """Headless Chromium; with `camera`, its fake camera plays that Y4M video."""
     from playwright.sync_api import sync_playwright
 
+    args = list(BROWSER_ARGS)
+    if camera is not None:
+        args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 f"--use-file-for-fake-video-capture={camera}"]  # fmt: skip
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
             yield browser
         finally:
