@@ -13,6 +13,7 @@ from cardsvc.api import (
     routes_admin,
     routes_customers,
     routes_instruments,
+    routes_loyalty,
     routes_ops,
     routes_public,
     routes_terminal,
@@ -55,7 +56,7 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_customers)
+               routes_customers, routes_loyalty)  # fmt: skip
     for module in (*routers, routes_public):
         app.include_router(module.router)
     install_backoffice(app)

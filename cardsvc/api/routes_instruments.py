@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow
+from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import (
     ERRORS,
     CardAlerts,
@@ -29,10 +30,13 @@ HQ_STORE = "hq"  # the store recorded for actions taken by people without a stor
 
 
 @router.get("/v1/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS)
-def lookup(instrument_id: str, person: PersonDep, uow: ReadUow) -> dict[str, Any]:
-    """Balance, status and validity. Cards roam across the chain: any store's staff may look."""
+def lookup(
+    instrument_id: str, person: PersonDep, ledger: LedgerDep, uow: ReadUow
+) -> dict[str, Any]:
+    """Balance, status and validity (a member card's tier and points with them). Cards roam
+    across the chain: any store's staff may look."""
     person.require(Role.ADMIN, Role.FINANCE, Role.STAFF)
-    return queries.instrument_view(uow, instrument_id)
+    return with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
 
 
 @router.get(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
+from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
 from cardsvc.protocol.messages import BatchRequest, BatchResponse
 from cardsvc.services import queries, terminals
@@ -95,9 +96,12 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
 @router.get(
     "/v1/terminal/instruments/{instrument_id}", response_model=InstrumentView, responses=ERRORS
 )
-def terminal_lookup(instrument_id: str, signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it."""
-    return queries.instrument_view(uow, instrument_id)
+def terminal_lookup(
+    instrument_id: str, signed: SignedDep, ledger: LedgerDep, uow: ReadUow
+) -> dict[str, Any]:
+    """Balance and status of an instrument, for the terminal that has it in front of it; a
+    member card's tier and points with it."""
+    return with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
 
 
 KIOSK_HISTORY_MAX = 50

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from cardsvc.api.loyalty_views import MemberLoyalty
 from cardsvc.protocol.messages import ErrorMsg
 
 
@@ -25,6 +26,9 @@ class InstrumentView(BaseModel):
     valid_until: int | None
     issued_at: int
     store: str | None = Field(description="the store that issued it")
+    loyalty: MemberLoyalty | None = Field(
+        None, description="member cards of a program with loyalty rules: tier and points"
+    )
 
 
 class HistoryEntry(BaseModel):

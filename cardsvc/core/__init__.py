@@ -8,6 +8,14 @@ reversal.py (the rules), accounts.py (double-entry accounts), amounts.py (units 
 from cardsvc.core.amounts import AMOUNT_MAX, BALANCE_MAX, BATCH_MAX, Unit
 from cardsvc.core.codes import ResultCode
 from cardsvc.core.ledger import BatchOutcome, apply
+from cardsvc.core.loyalty_model import (
+    Earning,
+    LoyaltyRules,
+    Member,
+    Multiplier,
+    Tier,
+    TierChange,
+)
 from cardsvc.core.model import (
     Funding,
     Hold,
@@ -28,18 +36,24 @@ __all__ = [
     "BALANCE_MAX",
     "BATCH_MAX",
     "BatchOutcome",
+    "Earning",
     "Funding",
     "Hold",
     "Instrument",
     "InstrumentKind",
     "InstrumentSpec",
     "LedgerState",
+    "LoyaltyRules",
+    "Member",
+    "Multiplier",
     "Op",
     "Policy",
     "Posting",
     "Result",
     "ResultCode",
     "Status",
+    "Tier",
+    "TierChange",
     "Transaction",
     "TxRecord",
     "Unit",

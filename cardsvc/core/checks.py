@@ -151,6 +151,9 @@ def malformed_fields(tx: Transaction) -> R | None:
         and (tx.ref is None or type(tx.ref) is str)
         and (tx.counterparty is None or type(tx.counterparty) is str)
         and (tx.spec is None or type(tx.spec) is InstrumentSpec)
+        and type(tx.excluded) is int
+        and type(tx.tenders) is tuple
+        and (tx.reason is None or type(tx.reason) is str)
     ):
         return None
     return _malformation(tx)
@@ -162,6 +165,10 @@ def _malformation(tx: Transaction) -> R:
         return R.INVALID_OPERATION
     if not (_is_int(tx.amount) and _is_int(tx.purchase_amount) and _is_int(tx.expires_at)):
         return R.INVALID_AMOUNT
+    if not _is_int(tx.excluded) or type(tx.tenders) is not tuple:
+        return R.INVALID_AMOUNT
+    if not _is_opt_str(tx.reason):
+        return R.INVALID_OPERATION
     if type(tx.store) is not str or type(tx.terminal) is not str:
         return R.INVALID_OPERATION
     if not (_is_opt_str(tx.ref) and _is_opt_str(tx.counterparty)):

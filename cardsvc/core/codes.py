@@ -43,6 +43,9 @@ class ResultCode(StrEnum):
     HOLD_EXPIRED = "hold_expired"
     HOLD_CLOSED = "hold_closed"  # already captured or released
     TOO_MANY_HOLDS = "too_many_holds"
+    # loyalty
+    NO_LOYALTY_RULES = "no_loyalty_rules"  # the member's program has no rules in force then
+    NOT_DUE = "not_due"  # an expiry or tier review with nothing due yet
 
 
 OK = ResultCode.OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cardsvc.core import accounts
 from cardsvc.core.amounts import BALANCE_MAX, Unit
+from cardsvc.core.loyalty_model import Earning
 from cardsvc.core.model import Instrument, Posting, Transaction, TxRecord
 from cardsvc.core.state import LedgerState, Policy
 
@@ -14,7 +15,8 @@ _INSTRUMENT = accounts.INSTRUMENT  # credit and debit name the instrument's acco
 
 
 class Ctx:
-    __slots__ = ("balance_after", "instruments", "now", "policy", "postings", "records", "state")
+    __slots__ = ("balance_after", "instruments", "loyalty", "now", "policy", "postings", "records",
+                 "state")  # fmt: skip
 
     def __init__(self, state: LedgerState, now: int, policy: Policy) -> None:
         self.state = state
@@ -24,6 +26,7 @@ class Ctx:
         self.policy = policy
         self.postings: list[Posting] = []
         self.balance_after: int | None = None
+        self.loyalty: Earning | None = None  # what a loyalty handler did, for its record
 
     def tap_time(self, tx: Transaction) -> int:
         """When `tx` happened: its device time for a plausible offline tap, else now.

@@ -84,9 +84,9 @@ def _apply_one(ctx: Ctx, tx: Transaction) -> Result:
         else:
             postings = tuple(out[mark:])
             _assert_balanced(postings)
-    balance_after = ctx.balance_after
-    ctx.balance_after = None  # reset after use, so each handler starts from None
-    ctx.state.add_record(TxRecord(tx, code, balance_after, ctx.now, postings))
+    balance_after, loyalty = ctx.balance_after, ctx.loyalty
+    ctx.balance_after = ctx.loyalty = None  # reset after use, so each handler starts from None
+    ctx.state.add_record(TxRecord(tx, code, balance_after, ctx.now, postings, loyalty=loyalty))
     return _new_tuple(Result, (code, balance_after))
 
 

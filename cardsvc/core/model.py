@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from cardsvc.core.amounts import Unit
 from cardsvc.core.codes import ResultCode
+from cardsvc.core.loyalty_model import Earning
 
 
 class InstrumentKind(StrEnum):
@@ -41,6 +42,12 @@ class Op(StrEnum):
     BLOCK = "block"
     UNBLOCK = "unblock"
     EXPIRE = "expire"
+    # loyalty (member instruments of a program with loyalty rules)
+    PURCHASE = "purchase"  # a sale for a member: earns points, may spend points as a tender
+    AWARD = "award"  # bonus or staff adjustment up: a new lot
+    DEDUCT = "deduct"  # staff adjustment down: soonest-expiring first
+    EXPIRE_POINTS = "expire_points"  # lots past their expiry to breakage
+    TIER_REVIEW = "tier_review"  # at the review date: the tier the member qualifies for
 
 
 class Funding(StrEnum):
@@ -123,6 +130,12 @@ class Transaction:
     spec: InstrumentSpec | None = None  # issue only
     linked: bool = False  # chained with the next transaction: all or nothing
     occurred_at: int | None = None  # offline taps: when the terminal says it happened
+    # purchase: the basket lines that earn nothing (gift cards, top-ups), in đồng, and how the
+    # bill was paid: ((tender, đồng), ...) sorted by tender. `amount` is the points spent as a
+    # tender, `purchase_amount` the receipt total. award / deduct: why (a reason code).
+    excluded: int = 0
+    tenders: tuple[tuple[str, int], ...] = ()
+    reason: str | None = None
 
 
 class Posting(NamedTuple):
@@ -145,6 +158,7 @@ class TxRecord:
     postings: tuple[Posting, ...] = ()
     refunded: int = 0  # redemptions and captures: how much has been refunded against it
     voided: bool = False
+    loyalty: Earning | None = None  # loyalty transactions: what it did to the member
 
 
 class Result(NamedTuple):

@@ -21,6 +21,14 @@ from cardsvc.core.checks import (
 )
 from cardsvc.core.codes import ResultCode as R
 from cardsvc.core.context import Ctx
+from cardsvc.core.loyalty_ops import (
+    award,
+    deduct,
+    expire_points,
+    is_loyal,
+    purchase,
+    tier_review,
+)
 from cardsvc.core.model import (
     Funding,
     Hold,
@@ -39,6 +47,7 @@ Handler = Callable[[Ctx, Transaction], R]
 _OK, _NOT_FOUND, _LIMIT_EXCEEDED = R.OK, R.NOT_FOUND, R.LIMIT_EXCEEDED
 _INSUFFICIENT_FUNDS, _ALREADY_REDEEMED = R.INSUFFICIENT_FUNDS, R.ALREADY_REDEEMED
 _ETICKET, _PROMOTION = InstrumentKind.ETICKET, Funding.PROMOTION
+_MEMBER = InstrumentKind.MEMBER
 _SETTLEMENT = accounts.SETTLEMENT  # a store's settlement account, named inline
 
 
@@ -80,6 +89,8 @@ def top_up(ctx: Ctx, tx: Transaction) -> R:
         return bad
     if not reloadable(spec):
         return R.NOT_RELOADABLE
+    if spec.kind is _MEMBER and is_loyal(ctx, inst):
+        return R.INVALID_OPERATION  # points in lots move by award, purchase, deduct only
     if inst.balance + amount > spec.max_balance:
         return _LIMIT_EXCEEDED
     ctx.credit(tx.id, inst, _funding_account(tx, spec.program), amount)
@@ -100,6 +111,8 @@ def redeem(ctx: Ctx, tx: Transaction) -> R:
         return _ALREADY_REDEEMED
     if spec.kind is _ETICKET:
         return _enter(ctx, tx, inst, at)
+    if spec.kind is _MEMBER and is_loyal(ctx, inst):
+        return R.INVALID_OPERATION  # points are spent as a purchase's tender
     purchase = tx.purchase_amount
     if not 0 <= purchase <= AMOUNT_MAX:
         return R.INVALID_AMOUNT
@@ -179,6 +192,8 @@ def transfer(ctx: Ctx, tx: Transaction) -> R:
         return R.NOT_FOUND
     if src is dst or not carries_value(src.spec) or not carries_value(dst.spec):
         return R.INVALID_OPERATION
+    if is_loyal(ctx, src) or is_loyal(ctx, dst):
+        return R.INVALID_OPERATION
     if src.unit is not dst.unit:
         return R.UNIT_MISMATCH
     bad = (
@@ -205,7 +220,7 @@ def hold(ctx: Ctx, tx: Transaction) -> R:
     inst = ctx.instrument(tx.instrument)
     if inst is None:
         return R.NOT_FOUND
-    if not holdable(inst.spec):
+    if not holdable(inst.spec) or is_loyal(ctx, inst):
         return R.INVALID_OPERATION
     bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
     if bad:
@@ -308,6 +323,10 @@ def expire(ctx: Ctx, tx: Transaction) -> R:
         return R.NOT_YET_EXPIRED
     ctx.state.touch_instrument(inst)
     inst.holds = {}
+    member = ctx.state.members.get(inst.id)
+    if member is not None:  # its lots go with the balance
+        ctx.state.touch_member(member)
+        member.lots = {}
     if inst.balance:
         ctx.debit(tx.id, inst, accounts.breakage_account(inst.spec.program), inst.balance)
     inst.status = Status.EXPIRED
@@ -328,5 +347,10 @@ HANDLERS: dict[Op, Handler] = {
     Op.BLOCK: block,
     Op.UNBLOCK: unblock,
     Op.EXPIRE: expire,
+    Op.PURCHASE: purchase,
+    Op.AWARD: award,
+    Op.DEDUCT: deduct,
+    Op.EXPIRE_POINTS: expire_points,
+    Op.TIER_REVIEW: tier_review,
 }
 assert set(HANDLERS) == set(Op)

@@ -6,10 +6,11 @@ from cardsvc.core import accounts
 from cardsvc.core.checks import positive_amount, usable
 from cardsvc.core.codes import ResultCode as R
 from cardsvc.core.context import Ctx
+from cardsvc.core.loyalty_ops import is_loyal, reverse_purchase
 from cardsvc.core.model import Instrument, Op, Posting, Status, Transaction, TxRecord
 
-_REFUNDABLE = frozenset({Op.REDEEM, Op.CAPTURE})
-_VOIDABLE = frozenset({Op.TOP_UP, Op.REDEEM, Op.TRANSFER, Op.CAPTURE, Op.REFUND})
+_REFUNDABLE = frozenset({Op.REDEEM, Op.CAPTURE, Op.PURCHASE})
+_VOIDABLE = frozenset({Op.TOP_UP, Op.REDEEM, Op.TRANSFER, Op.CAPTURE, Op.REFUND, Op.PURCHASE})
 _INSTRUMENT_PREFIX = len(accounts.instrument_account(""))
 
 
@@ -35,6 +36,11 @@ def refund(ctx: Ctx, tx: Transaction) -> R:
         return ref
     inst = ctx.instrument(tx.instrument)
     assert inst is not None, "the service loads a reference's instrument"
+    if ref.tx.op is Op.PURCHASE:
+        bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
+        return bad or reverse_purchase(ctx, tx, ref, tx.amount)
+    if is_loyal(ctx, inst):
+        return R.INVALID_OPERATION  # its points live in lots: only a purchase is refunded
     if not _net(ref.postings, inst.id):
         return R.REFERENCE_MISMATCH  # an e-ticket entry or a discount: no value to give back
     bad = positive_amount(tx.amount) or usable(inst.status, inst.spec, tx, ctx.now)
@@ -60,6 +66,16 @@ def void(ctx: Ctx, tx: Transaction) -> R:
         return R.ALREADY_REFUNDED
     if ref.tx.store != tx.store or ctx.now - ref.at > ctx.policy.void_window_s:
         return R.VOID_NOT_ALLOWED
+    if ref.tx.op is Op.PURCHASE:
+        main = ctx.instrument(tx.instrument)
+        assert main is not None
+        bad = _status_bar(ctx, tx, {})
+        code = bad or reverse_purchase(ctx, tx, ref, ref.tx.purchase_amount)
+        if code is R.OK:
+            ref.voided = True
+        return code
+    if _touches_loyalty(ctx, tx, ref):
+        return R.VOID_NOT_ALLOWED  # lots cannot be rebuilt from postings: refund instead
     touched = _instruments_of(ctx, ref.postings)
     bad = _status_bar(ctx, tx, touched) or _reversal_bar(ctx, ref.postings, touched)
     if bad:
@@ -68,6 +84,15 @@ def void(ctx: Ctx, tx: Transaction) -> R:
     main = ctx.instrument(tx.instrument)
     ctx.balance_after = main.balance if main is not None else None
     return R.OK
+
+
+def _touches_loyalty(ctx: Ctx, tx: Transaction, ref: TxRecord) -> bool:
+    if ref.tx.op is Op.REFUND:
+        original = ctx.record(ref.tx.ref)
+        if original is not None and original.tx.op is Op.PURCHASE:
+            return True
+    inst = ctx.instrument(tx.instrument)
+    return inst is not None and is_loyal(ctx, inst)
 
 
 def _net(postings: tuple[Posting, ...], instrument_id: str) -> int:

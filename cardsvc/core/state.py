@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from cardsvc.core.loyalty_model import LoyaltyRules, Member, TierChange
 from cardsvc.core.model import Instrument, TxRecord
 
 
@@ -21,6 +22,9 @@ class Policy:
     # An offline tap is judged (validity, anti-passback) at its device time when that time is
     # no later than the ledger's and at most this old; otherwise at the ledger's time.
     offline_window_s: int = 7 * 24 * 3600
+    # Loyalty adjustments (award, deduct) a till may send in one go, in points; more needs a
+    # person with the role for it, through the API.
+    terminal_adjust_max: int = 1_000
 
 
 def _copy_instrument(inst: Instrument) -> Instrument:
@@ -31,10 +35,20 @@ def _copy_record(rec: TxRecord) -> TxRecord:
     return replace(rec)
 
 
+def _copy_member(member: Member) -> Member:
+    return replace(member, lots=dict(member.lots), days=dict(member.days))
+
+
 @dataclass(slots=True)
 class LedgerState:
     instruments: dict[str, Instrument] = field(default_factory=dict)
     records: dict[str, TxRecord] = field(default_factory=dict)
+    # Loyalty: the members of the batch's member instruments (absent: not yet a member) and
+    # the rule versions of their programs, oldest first (absent: the program has none).
+    members: dict[str, Member] = field(default_factory=dict)
+    loyalty: dict[str, tuple[LoyaltyRules, ...]] = field(default_factory=dict)
+    changed_members: set[str] = field(default_factory=set)
+    tier_changes: list[TierChange] = field(default_factory=list)
     # What changed since the last `clear_changes()`.
     changed_instruments: set[str] = field(default_factory=set)
     new_records: dict[str, None] = field(default_factory=dict)  # ordered set
@@ -42,11 +56,15 @@ class LedgerState:
     # Inside a linked chain: the value before the chain's first change (None: did not exist).
     _undo_instruments: dict[str, Instrument | None] | None = None
     _undo_records: dict[str, TxRecord | None] | None = None
+    _undo_members: dict[str, Member | None] | None = None
+    _undo_tier_changes: int = 0
 
     def clear_changes(self) -> None:
         self.changed_instruments = set()
         self.new_records = {}
         self.changed_records = set()
+        self.changed_members = set()
+        self.tier_changes = []
 
     # --- mutation hooks (handlers call these before changing an object) -------------------
     def touch_instrument(self, inst: Instrument) -> None:
@@ -75,18 +93,40 @@ class LedgerState:
         self.records[rec.tx.id] = rec
         self.new_records[rec.tx.id] = None
 
+    def touch_member(self, member: Member) -> None:
+        self.changed_members.add(member.instrument)
+        undo = self._undo_members
+        if undo is not None and member.instrument not in undo:
+            undo[member.instrument] = _copy_member(member)
+
+    def add_member(self, member: Member) -> None:
+        assert member.instrument not in self.members
+        if self._undo_members is not None and member.instrument not in self._undo_members:
+            self._undo_members[member.instrument] = None
+        self.members[member.instrument] = member
+        self.changed_members.add(member.instrument)
+
     # --- linked chains ---------------------------------------------------------------------
     def begin_chain(self) -> None:
         assert self._undo_instruments is None, "chains do not nest"
         self._undo_instruments = {}
         self._undo_records = {}
+        self._undo_members = {}
+        self._undo_tier_changes = len(self.tier_changes)
 
     def end_chain(self, commit: bool) -> None:
-        undo_i, undo_r = self._undo_instruments, self._undo_records
-        assert undo_i is not None and undo_r is not None
-        self._undo_instruments = self._undo_records = None
+        undo_i, undo_r, undo_m = self._undo_instruments, self._undo_records, self._undo_members
+        assert undo_i is not None and undo_r is not None and undo_m is not None
+        self._undo_instruments = self._undo_records = self._undo_members = None
         if commit:
             return
+        del self.tier_changes[self._undo_tier_changes :]
+        for member_id, member in undo_m.items():
+            if member is None:
+                del self.members[member_id]
+                self.changed_members.discard(member_id)
+            else:
+                self.members[member_id] = member
         for inst_id, inst in undo_i.items():
             if inst is None:
                 del self.instruments[inst_id]

@@ -21,8 +21,20 @@ Amount = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)]
 EpochSeconds = Annotated[int, Field(ge=0, le=2**40, strict=True)]
 
 TerminalOp = Literal[
-    "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release"
+    "issue",
+    "top_up",
+    "redeem",
+    "refund",
+    "void",
+    "transfer",
+    "hold",
+    "capture",
+    "release",
+    "purchase",
+    "award",
+    "deduct",
 ]
+Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
 
 
 class CardEvidence(BaseModel):
@@ -64,6 +76,13 @@ class TransactionMsg(BaseModel):
     )  # strict: lax parsing would read "yes", "on" or 1 as true and chain a batch by accident
     occurred_at: EpochSeconds | None = Field(None, description="terminal time of an offline tap")
     card: CardEvidence | None = Field(None, description="purse cards: what the card reported")
+    excluded: Amount = Field(
+        0, description="purchase: basket lines that earn no points (gift cards, top-ups), đồng"
+    )
+    tenders: dict[Tender, Amount] | None = Field(
+        None, max_length=4, description="purchase: how the bill was paid, đồng per tender"
+    )
+    reason: Id | None = Field(None, description="award / deduct: why (a reason code)")
 
 
 class BatchRequest(BaseModel):
@@ -91,11 +110,27 @@ class BatchRequest(BaseModel):
     transactions: list[TransactionMsg] = Field(min_length=1, max_length=BATCH_MAX)
 
 
+class LoyaltyMsg(BaseModel):
+    """What a loyalty transaction did to the member: the receipt shows it."""
+
+    earned: int = Field(0, description="points the purchase earned")
+    debt_paid: int = Field(0, description="of which paid a debt from an earlier clawback")
+    rules: list[str] = Field(default_factory=list, description="the rules that produced them")
+    spent: int = Field(0, description="points spent as a tender")
+    available_at: int | None = Field(None, description="pending points: spendable from then")
+    expires_at: int | None = Field(None, description="when the earned points expire")
+    clawed: int = Field(0, description="refund, void, deduct, expiry: points taken back")
+    returned: int = Field(0, description="refund, void: spent points given back")
+    debt_added: int = Field(0, description="refund, void: points owed (they were spent)")
+    tier: str = Field("", description="the member's tier after")
+
+
 class ResultMsg(BaseModel):
     id: str
     seq: int
     code: str = Field(description="ok, exists, insufficient_funds, ... (cardsvc.core.codes)")
     balance_after: int | None = None
+    loyalty: LoyaltyMsg | None = Field(None, description="loyalty transactions: points")
 
 
 class BatchResponse(BaseModel):

@@ -14,10 +14,20 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from cardsvc.core import Funding, Op, Policy, Result, ResultCode, Transaction, apply
+from cardsvc.core import (
+    Earning,
+    Funding,
+    LedgerState,
+    Op,
+    Policy,
+    Result,
+    ResultCode,
+    Transaction,
+    apply,
+)
 from cardsvc.core.card_mirror import CardReport, judge
 from cardsvc.protocol.codes import ProtocolCode
-from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.messages import LoyaltyMsg, ResultMsg
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.services.instructions import Instruction, staff_instruction
 from cardsvc.storage.evidence import Evidence
@@ -30,6 +40,7 @@ __all__ = ["Actor", "Evidence", "Submission", "SubmissionResult", "commit_group"
 _OP = {op.value: op for op in Op}
 _FUNDING = {f.value: f for f in Funding}
 _CARD_MIRROR = "card-mirror"  # the journal's by_user for blocks the card mirror decides
+_ADJUSTMENTS = frozenset({"award", "deduct"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +157,7 @@ class _BatchPlan:
     def run(self, policy: Policy) -> list[list[ResultMsg]]:
         to_block = self._judge_cards()
         for a in self.added:
+            _limit_adjustments(a.msgs, a.decided, policy.terminal_adjust_max)
             _close_chains(a.msgs, a.decided)
         batch: list[Transaction] = []
         meta: dict[str, TxMeta] = {}
@@ -157,13 +169,16 @@ class _BatchPlan:
                     meta[m.id] = _meta(m, a.request_id, a.sub.actor.by_user)
         self._add_blocks(to_block, batch, meta)
         core_results: list[Result] = []
+        loyalty: dict[str, Earning] = {}
         if batch:
             repo = self.uow.ledger
             state, existed = repo.load(batch, self.now)
             outcome = apply(state, batch, self.now, policy)
             repo.persist(state, existed, outcome.postings, meta, self.now)
             core_results = outcome.results
-        return [self._answers(a, core_results) for a in self.added]
+            if state.loyalty:  # only batches with loyalty members have anything to say
+                loyalty = _loyalty_of(state, batch)
+        return [self._answers(a, core_results, loyalty) for a in self.added]
 
     def _judge_cards(self) -> list[str]:
         """Judge every purse-card report of the group at once (one load); a replay refuses
@@ -224,17 +239,23 @@ class _BatchPlan:
             spec=spec,
             linked=m.linked,
             occurred_at=m.occurred_at,
+            excluded=m.excluded,
+            tenders=() if m.tenders is None else tuple(sorted(m.tenders.items())),
+            reason=m.reason,
         )
 
     @staticmethod
-    def _answers(a: _Added, core_results: Sequence[Result]) -> list[ResultMsg]:
+    def _answers(
+        a: _Added, core_results: Sequence[Result], loyalty: dict[str, Earning]
+    ) -> list[ResultMsg]:
         out = []
         for m, slot in zip(a.msgs, a.slots, strict=True):
             if isinstance(slot, int):
                 r = core_results[slot]
-                out.append(
-                    ResultMsg(id=m.id, seq=m.seq, code=r.code, balance_after=r.balance_after)
-                )
+                msg = ResultMsg(id=m.id, seq=m.seq, code=r.code, balance_after=r.balance_after)
+                if loyalty and m.id in loyalty:
+                    msg.loyalty = loyalty_msg(loyalty[m.id])
+                out.append(msg)
             else:
                 out.append(ResultMsg(id=m.id, seq=m.seq, code=slot))
         return out
@@ -250,6 +271,34 @@ def _meta(m: Instruction, request_id: int | None, by_user: str | None) -> TxMeta
         card.uid if card else None,
         card.counter if card else None,
     )
+
+
+def _loyalty_of(state: LedgerState, batch: Sequence[Transaction]) -> dict[str, Earning]:
+    """What each loyalty transaction of the batch did (a resend: what it did the first time)."""
+    found = {}
+    for tx in batch:
+        rec = state.records.get(tx.id)
+        if rec is not None and rec.loyalty is not None:
+            found[tx.id] = rec.loyalty
+    return found
+
+
+def loyalty_msg(done: Earning) -> LoyaltyMsg:
+    lot = done.lot
+    return LoyaltyMsg(
+        earned=done.earned, debt_paid=done.debt_paid, rules=list(done.rules),
+        spent=sum(n for _, _, n in done.spent), available_at=lot[1] or None if lot else None,
+        expires_at=lot[0] if lot else None, clawed=done.clawed, returned=done.returned,
+        debt_added=done.debt_added, tier=done.tier,
+    )  # fmt: skip
+
+
+def _limit_adjustments(msgs: list[Instruction], decided: list[str | None], most: int) -> None:
+    """A till may adjust a member's points by at most `most` in one go; more needs a person
+    with the role for it (the API, audited by name)."""
+    for k, m in enumerate(msgs):
+        if m.seq and decided[k] is None and m.op in _ADJUSTMENTS and m.amount > most:
+            decided[k] = ResultCode.LIMIT_EXCEEDED
 
 
 def _close_chains(msgs: list[Instruction], decided: list[str | None]) -> None:

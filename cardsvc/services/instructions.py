@@ -9,12 +9,13 @@ takes wire messages as they are, with no copy per transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from cardsvc.protocol.messages import CardEvidence
 
-StaffOp = Literal["block", "unblock", "expire"]
+StaffOp = Literal["block", "unblock", "expire", "expire_points", "tier_review"]
 FundingSource = Literal["cash", "promotion"]
 
 
@@ -49,6 +50,12 @@ class Instruction(Protocol):
     def occurred_at(self) -> int | None: ...
     @property
     def card(self) -> CardEvidence | None: ...
+    @property
+    def excluded(self) -> int: ...
+    @property
+    def tenders(self) -> Mapping[Any, int] | None: ...  # keys: the tender names
+    @property
+    def reason(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,9 @@ class ServiceInstruction:
     linked: bool = False
     occurred_at: int | None = None
     card: CardEvidence | None = None
+    excluded: int = 0
+    tenders: Mapping[str, int] | None = None
+    reason: str | None = None
 
 
 def staff_instruction(op: StaffOp, instrument: str) -> ServiceInstruction:

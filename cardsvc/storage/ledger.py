@@ -34,6 +34,8 @@ from cardsvc.core import (
 )
 from cardsvc.core.accounts import is_instrument_account
 from cardsvc.storage.db import driver_cursor, marker, markers, select_in
+from cardsvc.storage.loyalty import LoyaltyRepository
+from cardsvc.storage.loyalty_codec import earning_from_json, inputs_from_json, journal_json
 from cardsvc.storage.programs import ProgramRepository
 from cardsvc.storage.schema import instruments, postings, transactions, tx_reversals
 
@@ -61,13 +63,13 @@ _JOURNAL_COLS = _columns(
     transactions,
     "id terminal_id seq store_id op instrument_id amount ref counterparty purchase_amount"
     " expires_at funding program_id linked code balance_after at occurred_at request_id by_user"
-    " card_uid card_counter",
+    " card_uid card_counter loyalty",
 )
 # What a Transaction is rebuilt from (resends, references); indexes into these rows below.
 _RECORD_COLS = _columns(
     transactions,
     "id op instrument_id amount store_id terminal_id ref counterparty purchase_amount"
-    " expires_at funding program_id linked code balance_after at occurred_at",
+    " expires_at funding program_id linked code balance_after at occurred_at loyalty",
 )
 _INSTRUMENT_COLS = _columns(
     instruments,
@@ -99,9 +101,12 @@ def _insert_sql(table: str, cols: Sequence[str], mark: str) -> str:
 
 
 class LedgerRepository:
-    def __init__(self, conn: Connection, programs: ProgramRepository) -> None:
+    def __init__(
+        self, conn: Connection, programs: ProgramRepository, loyalty: LoyaltyRepository
+    ) -> None:
         self.conn = conn
         self.programs = programs
+        self.loyalty = loyalty
         self.for_update = conn.dialect.name == "postgresql"
         self.mark = marker(conn)
         self.cur = driver_cursor(conn)
@@ -134,6 +139,7 @@ class LedgerRepository:
                 if is_instrument_account(p.account)
             }
         self._load_instruments(state, sorted(wanted))
+        self.loyalty.load_into(state)
         if self.for_update:
             # Read committed: a void or refund another worker committed while we waited for
             # the row locks is visible only to statements begun after the wait. Without this
@@ -145,7 +151,10 @@ class LedgerRepository:
         sql = f"SELECT {', '.join(_RECORD_COLS)} FROM transactions WHERE id {{in_ids}}"
         for row in select_in(self.cur, self.mark, sql, ids):
             tx = self._tx_from_row(row, now)
-            state.records[tx.id] = TxRecord(tx, _CODE[row[13]], row[14], row[15])
+            rec = TxRecord(tx, _CODE[row[13]], row[14], row[15])
+            if row[17] is not None:
+                rec.loyalty = earning_from_json(row[17])
+            state.records[tx.id] = rec
         found_refs = sorted(refs & state.records.keys())
         grouped: dict[str, list[Posting]] = {}
         sql = "SELECT tx_id, account, unit, amount FROM postings WHERE tx_id {in_ids} ORDER BY id"
@@ -183,6 +192,7 @@ class LedgerRepository:
             spec=spec,
             linked=bool(r[12]),
             occurred_at=r[16],
+            **inputs_from_json(r[17]),
         )
 
     def _load_instruments(self, state: LedgerState, ids: list[str]) -> None:
@@ -221,6 +231,7 @@ class LedgerRepository:
                 [(p.tx_id, p.account, str(p.unit), p.amount, now) for p in batch_postings],
             )
         self._write_reversals(state)
+        self.loyalty.persist(state, now)
 
     def _write_instruments(self, state: LedgerState, existed: set[str]) -> None:
         changed = [
@@ -251,6 +262,9 @@ class LedgerRepository:
         for tx_id in state.new_records:
             rec = records[tx_id]
             tx, m = rec.tx, meta[tx_id]
+            loyal = None
+            if rec.loyalty is not None or tx.excluded or tx.tenders or tx.reason is not None:
+                loyal = journal_json(tx, rec.loyalty)
             rows.append(
                 (
                     tx.id,
@@ -275,6 +289,7 @@ class LedgerRepository:
                     m.by_user,
                     m.card_uid,
                     m.card_counter,
+                    loyal,
                 )
             )  # the order of _JOURNAL_COLS
         if rows:

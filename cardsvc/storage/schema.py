@@ -143,6 +143,9 @@ transactions = Table(
     Column("by_user", String(ID)),  # made by a person through the API (block, expire...)
     Column("card_uid", String(20)),  # offline-capable purse: the card's UID (hex)
     Column("card_counter", BigInteger),  # ... and its transaction counter after this operation
+    # loyalty operations: their inputs (excluded lines, tenders, reason) and what they did to
+    # the member (points earned, lot, rules, spend, clawback), as JSON (storage/loyalty.py)
+    Column("loyalty", Text),
     UniqueConstraint("terminal_id", "seq", name="uq_transactions_terminal_seq"),
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
@@ -253,6 +256,55 @@ voucher_codes = Table(
 )
 Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)
 
+# --- loyalty (revision 0004) -------------------------------------------------------------------
+
+loyalty_rules = Table(
+    "loyalty_rules",
+    metadata,
+    # One version of a program's loyalty rules (the id is the version): earning, lots, spending,
+    # tiers. Immutable; in force from `effective_from` until the next version's.
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("program_id", String(ID), ForeignKey("programs.id"), nullable=False),
+    Column("effective_from", BigInteger, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(ID)),
+    UniqueConstraint("program_id", "effective_from", name="uq_loyalty_rules_program_effective"),
+)
+
+loyalty_members = Table(
+    "loyalty_members",
+    metadata,
+    # A member instrument's loyalty state; its points balance stays in `instruments` and always
+    # equals the sum of its lots.
+    Column("instrument_id", String(ID), primary_key=True),
+    Column("program_id", String(ID), nullable=False),
+    Column("tier", String(32), nullable=False),
+    Column("floor_tier", String(32), nullable=False),
+    Column("tier_since", BigInteger, nullable=False),
+    Column("review_at", BigInteger),  # the next tier review (None: at the lowest tier)
+    Column("debt", BigInteger, nullable=False),
+    Column("lots", Text, nullable=False),  # JSON [[expires_at, available_at, points], ...]
+    Column("days", Text, nullable=False),  # JSON [[local day, spend, points], ...], 12 months
+    Column("next_expiry", BigInteger),  # the soonest lot expiry: what the expiry run looks for
+    Column("updated_at", BigInteger, nullable=False),
+)
+Index("ix_loyalty_members_next_expiry", loyalty_members.c.next_expiry)
+Index("ix_loyalty_members_review_at", loyalty_members.c.review_at)
+
+loyalty_tier_history = Table(
+    "loyalty_tier_history",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("from_tier", String(32), nullable=False),
+    Column("to_tier", String(32), nullable=False),
+    Column("reason", String(16), nullable=False),  # upgrade, review, refund
+    Column("tx_id", String(ID), nullable=False),
+)
+Index("ix_loyalty_tier_history_instrument", loyalty_tier_history.c.instrument_id,
+      loyalty_tier_history.c.at)  # fmt: skip
 # --- the back office: sign-in, sessions, the audit log (revision 0008) ----------------------
 
 # A person's back-office sign-in, beside their API token (`users`): a memory-hard password

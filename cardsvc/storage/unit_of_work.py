@@ -28,6 +28,7 @@ from cardsvc.storage.evidence import EvidenceRepository
 from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
 from cardsvc.storage.feedback import FeedbackRepository
 from cardsvc.storage.ledger import LedgerRepository
+from cardsvc.storage.loyalty import LoyaltyRepository, LoyaltyRulesCache
 from cardsvc.storage.messages import MessageRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
@@ -39,12 +40,19 @@ from cardsvc.storage.terminals import TerminalRepository
 class UnitOfWork:
     """One database transaction and its repositories (one per concept)."""
 
-    def __init__(self, conn: Connection, programs: ProgramCache) -> None:
+    def __init__(
+        self, conn: Connection, programs: ProgramCache, loyalty: LoyaltyRulesCache | None = None
+    ) -> None:
         self._conn, self._program_cache = conn, programs
+        self._loyalty_cache = loyalty or LoyaltyRulesCache()
 
     @cached_property
     def ledger(self) -> LedgerRepository:
-        return LedgerRepository(self._conn, self.programs)
+        return LedgerRepository(self._conn, self.programs, self.loyalty)
+
+    @cached_property
+    def loyalty(self) -> LoyaltyRepository:
+        return LoyaltyRepository(self._conn, self._loyalty_cache)
 
     @cached_property
     def evidence(self) -> EvidenceRepository:
@@ -101,6 +109,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.programs = ProgramCache()
+        self.loyalty_rules = LoyaltyRulesCache()
 
     @staticmethod
     def classify(exc: BaseException) -> Fault:
@@ -125,13 +134,13 @@ class Database:
         """A unit of work in one transaction: committed when the block ends, rolled back when
         it raises."""
         with _reachable(), self.engine.begin() as conn:
-            yield UnitOfWork(conn, self.programs)
+            yield UnitOfWork(conn, self.programs, self.loyalty_rules)
 
     @contextmanager
     def read(self) -> Iterator[UnitOfWork]:
         """A unit of work for reading only (never takes SQLite's write lock)."""
         with _reachable(), self.engine.connect() as conn:
-            yield UnitOfWork(conn, self.programs)
+            yield UnitOfWork(conn, self.programs, self.loyalty_rules)
 
     def ping(self) -> str:
         """Ask the database a trivial question; answer its engine's name (sqlite, postgresql)."""

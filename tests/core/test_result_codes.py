@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from cardsvc.core import Funding, InstrumentKind, Op, Policy, Result, ResultCode, Transaction
+from cardsvc.core import (
+    Funding,
+    InstrumentKind,
+    LoyaltyRules,
+    Op,
+    Policy,
+    Result,
+    ResultCode,
+    Transaction,
+)
 from tests.core.helpers import DAY, NOW, Harness, spec
 
 R = ResultCode
@@ -51,6 +60,11 @@ def _redeemed(h: Harness, amount: int = 300, **issue: Any) -> Transaction:
     redemption = h.tx(Op.REDEEM, "c", amount)
     assert h.one(redemption).code is R.OK
     return redemption
+
+
+def _with_rules(h: Harness) -> Result:
+    h.state.loyalty["prog"] = (LoyaltyRules("prog", 1, 0),)
+    return Result(R.OK)
 
 
 def _chain_open(h: Harness) -> Result:
@@ -189,6 +203,13 @@ CASES = [
          lambda h: last(h.issue("c", amount=100),
                         *(h.do(Op.HOLD, "c", 10, expires_at=NOW + 60) for _ in range(3))),
          Policy(max_holds=2)),
+    # --- loyalty ----------------------------------------------------------------------------
+    Case("purchase without rules", R.NO_LOYALTY_RULES,
+         lambda h: last(h.issue("m", K.MEMBER),
+                        h.do(Op.PURCHASE, "m", purchase_amount=100_000))),
+    Case("expiry with nothing expired", R.NOT_DUE,
+         lambda h: last(h.issue("m", K.MEMBER), _with_rules(h),
+                        h.do(Op.EXPIRE_POINTS, "m"))),
     Case("promotion top-up over max", R.LIMIT_EXCEEDED,
          lambda h: last(h.issue("c", max_balance=10),
                         h.do(Op.TOP_UP, "c", 11, funding=Funding.PROMOTION))),

@@ -1,0 +1,61 @@
+"""The loyalty endpoints with the people model's roles: rules (admin), a member's tier and points
+(staff), adjustments (staff up to the limit, admin beyond; audited), the daily runs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cardsvc.storage.schema import transactions
+from tests.ledger.world import DAY, Till, World, expect
+
+M = "card-04A1B2C3"
+RULES = {"effective_from": 0, "dong_per_point": 10_000, "pending_days": 7,
+         "tiers": [{"name": "member", "threshold": 0},
+                   {"name": "gold", "threshold": 1_000_000, "multiplier_bp": 20_000}],
+         "multipliers": [{"name": "happy-hour", "factor_bp": 20_000, "start": "17:00",
+                          "end": "19:00"}]}  # fmt: skip
+
+
+def test_rules_versions_by_admin_only(world: World) -> None:
+    expect(world.post("/v1/programs", {"id": "L2", "name": "L2", "kind": "member", "unit": "PTS"}),
+           201)  # fmt: skip
+    staff = world.person("s1", "staff", "S1")
+    body = {**RULES, "effective_from": world.clock()}
+    assert world.post("/v1/loyalty/programs/L2/rules", body, staff).status_code == 403
+    made = expect(world.post("/v1/loyalty/programs/L2/rules", body), 201)
+    assert made["version"] >= 1
+    assert world.post("/v1/loyalty/programs/L2/rules", body).status_code == 409
+    past = {**RULES, "effective_from": world.clock() - 1}
+    assert world.post("/v1/loyalty/programs/L2/rules", past).status_code == 422
+    bad = {**body, "effective_from": world.clock() + 1, "tiers": [{"name": "x", "threshold": 5}]}
+    assert world.post("/v1/loyalty/programs/L2/rules", bad).status_code == 422
+    listed = expect(world.get("/v1/loyalty/programs/L2/rules"))
+    assert listed["versions"][0]["rules"]["multipliers"][0]["minutes"] == [1020, 1140]
+    assert world.post("/v1/loyalty/programs/PREPAID/rules", body).status_code == 422
+
+
+def test_member_view_adjustments_and_runs(loyal: World, till: Till) -> None:
+    till.do("issue", M, 0, program="LOYAL")
+    till.do("purchase", M, 0, purchase_amount=2_000_000)
+    staff = loyal.person("s1", "staff", "S1")
+    seen = expect(loyal.get(f"/v1/loyalty/members/{M}", staff))
+    assert (seen["tier"], seen["available"], seen["next_tier"]) == ("member", 200, "silver")
+    assert seen["missing"] == 3_000_000
+    assert loyal.view(M)["loyalty"]["balance"] == 200
+    up = {"op": "award", "points": 1_000, "reason": "goodwill", "key": "k1"}
+    assert expect(loyal.post(f"/v1/loyalty/members/{M}/adjust", up, staff))["code"] == "ok"
+    assert expect(loyal.post(f"/v1/loyalty/members/{M}/adjust", up, staff))["code"] == "exists"
+    big = {**up, "points": 1_001, "key": "k2"}
+    assert loyal.post(f"/v1/loyalty/members/{M}/adjust", big, staff).status_code == 403
+    assert expect(loyal.post(f"/v1/loyalty/members/{M}/adjust", big))["balance_after"] == 2_201
+    with loyal.ledger.db.read() as uow:
+        who = uow._conn.execute(
+            select(transactions.c.by_user).where(transactions.c.id == "award:k1")
+        ).scalar_one()
+    assert who == "s1"  # audited by name
+    assert loyal.post("/v1/loyalty/runs/expiry", {}, staff).status_code == 403
+    loyal.clock.advance(400 * DAY)
+    ran = expect(loyal.post("/v1/loyalty/runs/expiry", {}))
+    assert (ran["done"], ran["members"]) == (1, 1)
+    assert expect(loyal.post("/v1/loyalty/runs/expiry", {}))["members"] == 0
+    assert loyal.balance(M) == 0

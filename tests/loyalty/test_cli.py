@@ -1,0 +1,49 @@
+"""`cardsvc loyalty`: rules from a file, shown back; the daily runs twice the same day."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cardsvc.cli import main
+from cardsvc.core import InstrumentKind, InstrumentSpec, Unit
+from cardsvc.services.programs import create_program
+from cardsvc.storage.unit_of_work import Database
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("CARDSVC_DATABASE_URL", url)
+    monkeypatch.delenv("CARDKEYS_PASSPHRASE", raising=False)
+    db = Database.open(url)
+    spec = InstrumentSpec(InstrumentKind.MEMBER, Unit.POINTS, "LOYAL", max_balance=10**9)
+    with db.write() as uow:
+        create_program(uow, "LOYAL", "Thành viên", spec, None, 0)
+    db.close()
+    return url
+
+
+def test_rules_set_up_shown_and_runs_idempotent(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({
+        "effective_from": 1_830_000_000, "dong_per_point": 20_000, "pending_days": 3,
+        "tiers": [{"name": "member", "threshold": 0}, {"name": "gold", "threshold": 10**7}],
+        "multipliers": [{"name": "tet", "factor_bp": 20_000, "holidays": True}],
+    }))  # fmt: skip
+    assert main(["loyalty", "rules", "--program", "LOYAL", "--file", str(rules)]) == 0
+    assert "version 1" in capsys.readouterr().out
+    assert main(["loyalty", "show", "--program", "LOYAL"]) == 0
+    shown = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert shown["rules"]["dong_per_point"] == 20_000
+    assert 20270206 in shown["rules"]["holidays"]  # Tết 2027, from the holidays package
+    rules.write_text('{"effective_from": 1830000001, "tiers": [{"name": "x", "threshold": 1}]}')
+    assert main(["loyalty", "rules", "--program", "LOYAL", "--file", str(rules)]) == 2
+    assert "threshold 0" in capsys.readouterr().err
+    for _ in range(2):
+        assert main(["loyalty", "run", "expiry"]) == 0
+        assert json.loads(capsys.readouterr().out.splitlines()[-1])["members"] == 0
