@@ -8,7 +8,9 @@ import logging
 import sys
 from collections.abc import Callable
 
+from reader_agent.agent.card_key_check import add_card_keys
 from reader_agent.agent.commands import add_enroll, add_rotate, add_run
+from reader_agent.agent.staff_cli import add_staff
 from reader_agent.emulate.cli import add_emulate
 
 Subcommand = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
@@ -49,7 +51,8 @@ def run_readers(args: argparse.Namespace) -> int:
     return status
 
 
-SUBCOMMANDS: list[Subcommand] = [add_readers, add_emulate, add_enroll, add_rotate, add_run]
+SUBCOMMANDS: list[Subcommand] = [add_readers, add_emulate, add_enroll, add_rotate, add_run,
+                                 add_staff, add_card_keys]
 
 
 def build_parser() -> argparse.ArgumentParser:

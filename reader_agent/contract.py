@@ -52,6 +52,11 @@ class IssueRequest(TapRequest):
     request_id: Id | None = None
 
 
+StaffId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Pin = Annotated[str, Field(min_length=4, max_length=8, pattern=r"^[0-9]+$",
+                           description="the staff member's PIN (never stored, never logged)")]
+
+
 class QrRequest(BaseModel):
     """A scanned QR payload (keyboard-wedge scanner, camera or pasted)."""
 
@@ -59,7 +64,51 @@ class QrRequest(BaseModel):
 
 
 class ShiftRequest(BaseModel):
-    staff: str = Field(min_length=1, max_length=64)
+    """Open a shift: a staff member the till knows (`reader-agent staff add`), with a PIN. The
+    shift open before it is closed (a handover)."""
+
+    staff: StaffId
+    pin: Pin
+
+
+class CloseShiftRequest(ShiftRequest):
+    """Close the current shift: any staff member of the till, with a PIN."""
+
+
+CodeText = Annotated[str, Field(min_length=1, max_length=1200,
+                                description="a typed code or a scanned QR payload")]
+Money = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True, description="whole đồng")]
+
+
+class CodeQuoteRequest(BaseModel):
+    code: CodeText
+    purchase_amount: Money = 0
+    amount: Money | None = Field(None, description="gift cards: the part to spend")
+
+
+class CodeRedeemRequest(BaseModel):
+    """Redeem a code against a sale, for exactly `amount` (what the screen showed): if the
+    ledger's quote differs now (the gift card was spent elsewhere meanwhile), it is refused."""
+
+    code: CodeText
+    purchase_amount: Money
+    amount: Money
+    request_id: Id | None = None
+
+
+class CodeSellRequest(BaseModel):
+    """Sell a printed gift card by its code: issued for its face value, paid in cash."""
+
+    code: CodeText
+    request_id: Id | None = None
+
+
+class VoidRequest(BaseModel):
+    """Void a code redemption of this store (the voucher's use, the gift value, the entry
+    comes back), inside the ledger's void window."""
+
+    ref: Id
+    request_id: Id | None = None
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -166,7 +215,103 @@ class OperationResult(Answer):
     ledger_balance: int | None = None
     compensated: bool = False  # the ledger refused after the card changed: the card was reset
     detail: str = ""
+    unit: str | None = None  # VND, or PTS for member points (None: not known to the agent)
     ok: bool = False
+
+
+class CardProgram(Answer):
+    """A program a card can be sold under (the ledger's list)."""
+
+    id: str
+    name: str = ""
+    kind: str = ""  # prepaid, gift, member
+    unit: str = "VND"  # VND or PTS (points)
+    reloadable: bool = False
+    max_balance: int = 0
+
+
+class CardPrograms(Answer):
+    programs: list[CardProgram] = Field(default_factory=list)
+
+
+class CodeQuote(Answer):
+    """What a code would do to a sale, by the ledger's rules; `code` ok or why not."""
+
+    code: str
+    instrument: str | None = None
+    kind: str | None = None  # voucher, gift, eticket
+    program: str | None = None
+    name: str | None = None
+    purchase_amount: int = 0
+    amount: int = 0  # what it takes off the sale
+    to_pay: int = 0  # what the customer still pays
+    balance: int | None = None
+    uses_left: int | None = None
+    valid_until: int | None = None
+    min_spend: int = 0
+    discount_bp: int = 0
+    discount_cap: int = 0
+
+
+class StaffEntry(Answer):
+    id: str
+    name: str
+
+
+class StaffList(Answer):
+    staff: list[StaffEntry] = Field(default_factory=list)
+
+
+class Receipt(Answer):
+    """One operation of this till, as its receipt shows it."""
+
+    tx_id: str
+    number: str  # unique chain-wide: terminal id and short number (S1-QUAY1-000042)
+    short: str  # 000042
+    terminal: str = ""
+    store: str = ""
+    op: str = ""
+    instrument: str = ""
+    amount: int = 0
+    purchase_amount: int = 0
+    funding: str = "cash"
+    ref: str | None = None
+    state: str = ""  # card, ready (waiting for the ledger), done, unresolved
+    code: str | None = None  # the ledger's answer once sent
+    balance_after: int | None = None
+    card_value: int | None = None
+    uid: str | None = None
+    at: int = 0
+    shift_id: int | None = None
+    staff: str | None = None
+    offline: bool = False
+
+
+class ReceiptList(Answer):
+    receipts: list[Receipt] = Field(default_factory=list)
+
+
+class OpTotal(Answer):
+    op: str
+    funding: str = "cash"
+    count: int = 0
+    total: int = 0
+
+
+class ShiftReport(Answer):
+    """A shift's cash report: counts and sums by operation, the cash taken, and what this till
+    still has to send to the ledger."""
+
+    shift_id: int
+    staff: str
+    opened_at: int
+    closed_at: int | None = None
+    totals: list[OpTotal] = Field(default_factory=list)
+    refused: int = 0
+    cash_taken: int = 0
+    queued: int = 0
+    queued_amount: int = 0
+    unresolved: int = 0
 
 
 AdmissionCode = str  # ok, or why not: see ADMISSION_REFUSALS
@@ -255,6 +400,10 @@ class ErrorCode(StrEnum):
     UNKNOWN_CARD = "unknown_card"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
+    WRONG_PIN = "wrong_pin"  # an unknown staff id or a wrong PIN (not told apart)
+    STAFF_LOCKED = "staff_locked"  # too many wrong PINs: wait
+    LEDGER_UNAVAILABLE = "ledger_unavailable"  # this needs the ledger, which is not reachable
+    CARD_KEY_MISSING = "card_key_missing"  # the keystore lacks a card key: `detail` names it
 
 
 ERROR_STATUS: dict[ErrorCode, int] = {
@@ -265,6 +414,10 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_CARD: 422,
     ErrorCode.INVALID: 422,  # a value the agent refuses (also FastAPI's own request check)
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.WRONG_PIN: 403,
+    ErrorCode.STAFF_LOCKED: 429,
+    ErrorCode.LEDGER_UNAVAILABLE: 503,
+    ErrorCode.CARD_KEY_MISSING: 503,
 }
 # A request the agent's models refuse is answered by FastAPI itself: 422 with
 # {"detail": [{"loc": [...], "msg": ..., "type": ...}, ...]}, not an ErrorAnswer.
@@ -298,13 +451,15 @@ class Route(Generic[AnswerT]):
 
 # A tap-driven operation may meet any reader or card problem.
 _TAP_ERRORS = (ErrorCode.NO_CARD, ErrorCode.READER_BUSY, ErrorCode.CARD_ERROR,
-               ErrorCode.READER_UNAVAILABLE, ErrorCode.UNKNOWN_CARD, ErrorCode.INVALID)  # fmt: skip
+               ErrorCode.READER_UNAVAILABLE, ErrorCode.UNKNOWN_CARD, ErrorCode.INVALID,
+               ErrorCode.CARD_KEY_MISSING)  # fmt: skip
 
 HEALTH = Route("GET", "/v1/health", Health)
 READERS = Route("GET", "/v1/readers", Readers)
 QUEUE = Route("GET", "/v1/queue", QueueStatus)
 SYNC = Route("POST", "/v1/sync", SyncAnswer, omits_unset=True)
-OPEN_SHIFT = Route("POST", "/v1/shift", Shift, ShiftRequest, (ErrorCode.INVALID,))
+_PIN_ERRORS = (ErrorCode.INVALID, ErrorCode.WRONG_PIN, ErrorCode.STAFF_LOCKED)
+OPEN_SHIFT = Route("POST", "/v1/shift", Shift, ShiftRequest, _PIN_ERRORS)
 SHIFT = Route("GET", "/v1/shift", CurrentShift)
 TAP = Route("POST", "/v1/tap", CardAnswer, TapRequest, _TAP_ERRORS)
 ISSUE = Route("POST", "/v1/issue", OperationResult, IssueRequest, _TAP_ERRORS)
@@ -312,6 +467,20 @@ TOP_UP = Route("POST", "/v1/top-up", OperationResult, TopUpRequest, _TAP_ERRORS)
 REDEEM = Route("POST", "/v1/redeem", OperationResult, RedeemRequest, _TAP_ERRORS)
 REFUND = Route("POST", "/v1/refund", OperationResult, RefundRequest, _TAP_ERRORS)
 RESULT = Route("GET", "/v1/results/{tx_id}", OperationResult, None, (ErrorCode.NOT_FOUND,))
+# The counter's: programs, codes, receipts, staff and shift reports.
+_LEDGER = (ErrorCode.LEDGER_UNAVAILABLE,)
+PROGRAMS = Route("GET", "/v1/programs", CardPrograms, None, _LEDGER)
+QUOTE_CODE = Route("POST", "/v1/codes/quote", CodeQuote, CodeQuoteRequest, _LEDGER)
+REDEEM_CODE = Route("POST", "/v1/codes/redeem", OperationResult, CodeRedeemRequest, _LEDGER)
+SELL_CODE = Route("POST", "/v1/codes/sell", OperationResult, CodeSellRequest, _LEDGER)
+VOID = Route("POST", "/v1/void", OperationResult, VoidRequest, _LEDGER)
+RECEIPTS = Route("GET", "/v1/receipts", ReceiptList)  # ?number=&instrument=&since=&until=
+RECEIPT = Route("GET", "/v1/receipts/{tx_id}", Receipt, None, (ErrorCode.NOT_FOUND,))
+STAFF = Route("GET", "/v1/staff", StaffList)
+SHIFT_REPORT = Route("GET", "/v1/shift/report", ShiftReport)
+CLOSE_SHIFT = Route("POST", "/v1/shift/close", ShiftReport, CloseShiftRequest,
+                    (*_PIN_ERRORS, ErrorCode.NOT_FOUND))
+
 # Gates and kiosks. GATE takes `?since=<epoch>`: the counters count from then.
 ADMIT = Route("POST", "/v1/admit", Admission, QrRequest)
 ADMIT_TAP = Route("POST", "/v1/admit/tap", Admission, TapRequest, _TAP_ERRORS)
@@ -321,6 +490,7 @@ LOOK_TAP = Route("POST", "/v1/look/tap", Look, TapRequest, _TAP_ERRORS)
 
 ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIFT, TAP, ISSUE,
                              TOP_UP, REDEEM, REFUND, RESULT, ADMIT, ADMIT_TAP, GATE, LOOK,
-                             LOOK_TAP)  # fmt: skip
+                             LOOK_TAP, PROGRAMS, QUOTE_CODE, REDEEM_CODE, SELL_CODE, VOID,
+                             RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT)  # fmt: skip
 OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
                                "refund": REFUND}  # fmt: skip

@@ -73,6 +73,10 @@ class LedgerClient:
         _raise_for(response)
         return response
 
+    def request(self, method: str, path: str, body: bytes = b"") -> httpx.Response:
+        """A signed request to another terminal endpoint (cardsvc.protocol.counter's)."""
+        return self._send(method, path, body)
+
     def submit(self, transactions: Sequence[TransactionMsg]) -> BatchResponse:
         body = BatchRequest(transactions=list(transactions)).model_dump_json(exclude_defaults=True)
         return BatchResponse.model_validate_json(

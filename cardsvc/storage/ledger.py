@@ -147,6 +147,17 @@ class LedgerRepository:
             self._load_reversals(state, sorted(refs & state.records.keys()))
         return state, set(state.instruments)
 
+    def load_unlocked(
+        self, batch: Sequence[Transaction], now: int
+    ) -> tuple[LedgerState, set[str]]:
+        """As `load`, without row locks: for a preview (a counter's quote) that persists
+        nothing, so it never waits behind, nor holds up, the committer."""
+        locking, self.for_update = self.for_update, False
+        try:
+            return self.load(batch, now)
+        finally:
+            self.for_update = locking
+
     def _load_records(self, state: LedgerState, ids: list[str], refs: set[str], now: int) -> None:
         sql = f"SELECT {', '.join(_RECORD_COLS)} FROM transactions WHERE id {{in_ids}}"
         for row in select_in(self.cur, self.mark, sql, ids):

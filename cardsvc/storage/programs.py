@@ -114,6 +114,11 @@ class ProgramRepository:
             )
         )
 
+    def name(self, program_id: str) -> str | None:
+        """The name people know the program by (None: no such program)."""
+        row = self.conn.execute(select(programs.c.name).where(programs.c.id == program_id)).first()
+        return None if row is None else str(row.name)
+
     def list(self) -> list[Program]:
         rows = self.conn.execute(select(programs).order_by(programs.c.id).limit(LIST_MAX)).all()
         return [Program(r.id, r.name, terms_from_json(r.terms), r.validity_s) for r in rows]

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, literal, select
 
 from cardsvc.core.accounts import instrument_account
-from cardsvc.storage.schema import card_alerts, instruments, postings, transactions, voucher_codes
+from cardsvc.storage.schema import (
+    card_alerts,
+    instruments,
+    postings,
+    transactions,
+    tx_reversals,
+    voucher_codes,
+)
 
 
 class ReportRepository:
@@ -50,6 +57,22 @@ class ReportRepository:
             .limit(limit)
         )  # fmt: skip
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def transaction(self, tx_id: str) -> dict[str, Any] | None:
+        """One transaction as recorded, with what was refunded or voided against it."""
+        t, r = transactions.c, tx_reversals.c
+        q = (
+            select(
+                t.id, t.op, t.instrument_id.label("instrument"), t.amount, t.code, t.at,
+                t.store_id.label("store"), t.terminal_id.label("terminal"),
+                func.coalesce(r.refunded, 0).label("refunded"),
+                func.coalesce(r.voided, False).label("voided"),
+            )
+            .select_from(transactions.outerjoin(tx_reversals, r.tx_id == t.id))
+            .where(t.id == tx_id)
+        )  # fmt: skip
+        row = self.conn.execute(q).first()
+        return None if row is None else {**row._mapping, "voided": bool(row.voided)}
 
     def blocked(self, limit: int) -> list[str]:
         q = select(instruments.c.id).where(instruments.c.status == "blocked")

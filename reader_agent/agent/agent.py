@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
 from cardsvc.protocol.client import LedgerClient, LedgerRefused
+from cardsvc.protocol.counter import CounterLedger, TransactionView
 from cardsvc.protocol.messages import TransactionMsg
 from reader_agent.agent.instruments import instrument_for_uid, uid_hex
 from reader_agent.agent.outbox import Entry, Outbox, OutboxFull, State
@@ -149,9 +150,10 @@ class Agent:
             uid = self._uid(reader, info)
             if not self._is_desfire(reader):
                 # A retried sale (same request id) answers its first result: never a second charge.
-                return self._earlier(req) or self._online_only(uid, req)
+                return (self._earlier(req) or self._refund_refused(req, uid)
+                        or self._online_only(uid, req))  # fmt: skip
             self.flows.settle(reader, uid)
-            earlier = self._earlier(req)
+            earlier = self._earlier(req) or self._refund_refused(req, uid)
             if earlier is not None:
                 return earlier
             if req.op == "issue":
@@ -166,6 +168,23 @@ class Agent:
         if entry is None or entry.state in (State.CANCELLED, State.UNRESOLVED, State.CARD):
             return None
         return result_of(entry)
+
+    def _refund_refused(self, req: ValueRequest, uid: bytes) -> TapResult | None:
+        """A refund names the sale it gives back against: checked with the ledger before the
+        card is touched, so a wrong id is refused, never credited then set back."""
+        if req.op != "refund" or req.ref is None:
+            return None
+        if not self.syncer.available():
+            return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, "a refund needs the ledger")
+        try:
+            sale = CounterLedger(self.client).transaction(req.ref)
+        except LedgerRefused as exc:
+            if exc.status == 404:
+                return _refusal(req, uid, "reference_not_found", f"no sale {req.ref}")
+            return None  # the ledger's own refusal comes with the refund itself
+        except httpx.HTTPError as exc:
+            return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, str(exc))
+        return _refund_bar(req, uid, sale)
 
     def _issue(self, reader: Reader, uid: bytes, req: ValueRequest) -> TapResult:
         """A blank card is personalised first (once); then the ledger issues its instrument."""
@@ -189,6 +208,11 @@ class Agent:
             return _refusal(req, uid, "instrument_blocked", "on the hotlist")
         if not self.syncer.available():
             return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, "this card works online only")
+        if req.op == "top_up" and req.funding == "cash":
+            view = self._lookup(instrument)
+            if view is not None and view.get("unit", "VND") != "VND":
+                # points are given, never sold: cash for points would count as stored value
+                return _refusal(req, uid, "unit_mismatch", "a points card takes no cash")
 
         def build(tx_id: str, seq: int) -> TransactionMsg:
             return TransactionMsg(
@@ -205,7 +229,13 @@ class Agent:
         except LedgerUnavailable as exc:
             log.warning("online-only %s not answered yet: %s", entry.id, exc)
         answered = self.outbox.get(entry.id)
-        return result_of(answered if answered is not None else entry)
+        result = result_of(answered if answered is not None else entry)
+        if answered is None or answered.state is not State.DONE:
+            return result
+        # the ledger alone holds this value: say in what unit (member cards hold points)
+        view = self._lookup(instrument)
+        unit = view.get("unit") if view is not None and "error" not in view else None
+        return replace(result, unit=unit if isinstance(unit, str) else None)
 
     def result(self, tx_id: str) -> TapResult | None:
         entry = self.outbox.get(tx_id)
@@ -215,6 +245,20 @@ class Agent:
 def _refusal(req: ValueRequest, uid: bytes, code: str, detail: str) -> TapResult:
     return TapResult(code, req.op, Mode.LOCAL, instrument_for_uid(uid), uid_hex(uid), req.amount,
                      detail=detail)  # fmt: skip
+
+
+def _refund_bar(req: ValueRequest, uid: bytes, sale: TransactionView) -> TapResult | None:
+    """The reasons the core would give, said before the card moves."""
+    if sale.op not in ("redeem", "capture") or sale.instrument != instrument_for_uid(uid):
+        return _refusal(req, uid, "reference_mismatch", f"{req.ref} is not a sale of this card")
+    if sale.code not in ("ok", "exists"):
+        return _refusal(req, uid, "reference_not_found", f"{req.ref} was refused ({sale.code})")
+    if sale.voided:
+        return _refusal(req, uid, "already_voided", f"{req.ref} was voided")
+    if sale.refunded + req.amount > sale.amount:
+        left = sale.amount - sale.refunded
+        return _refusal(req, uid, "refund_exceeds_redemption", f"at most {left} left to refund")
+    return None
 
 
 def result_of(entry: Entry) -> TapResult:

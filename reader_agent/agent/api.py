@@ -10,6 +10,7 @@ them, so the OpenAPI the agent publishes is the contract.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -17,8 +18,10 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from keys.errors import KeyNotFoundError
 from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
+from reader_agent.agent.api_counter import counter_routes
 from reader_agent.agent.outbox import State
 from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
@@ -72,6 +75,7 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
     _status_routes(app, runtime)
     _card_routes(app, runtime.agent)
     _gate_routes(app, runtime)
+    counter_routes(app, runtime, _serve)  # programs, codes, receipts, staff and shifts
     return app
 
 
@@ -85,6 +89,13 @@ def _install_errors(app: FastAPI) -> None:
         if isinstance(exc, ReaderUnavailableError):
             return _error(c.ErrorCode.READER_UNAVAILABLE, str(exc))
         return _error(c.ErrorCode.CARD_ERROR, f"{type(exc).__name__}: {exc}")
+
+    @app.exception_handler(KeyNotFoundError)
+    def card_key_missing(request: Request, exc: KeyNotFoundError) -> JSONResponse:
+        """A card key the keystore lacks: named, so the manager knows which to create."""
+        found = re.search(r"'([^']+)'|no key (\S+?)/v", str(exc))
+        label = (found.group(1) or found.group(2)) if found else str(exc)
+        return _error(c.ErrorCode.CARD_KEY_MISSING, label)
 
     @app.exception_handler(StationBusy)
     def busy(request: Request, exc: StationBusy) -> JSONResponse:
@@ -100,7 +111,7 @@ def _install_errors(app: FastAPI) -> None:
 
 
 def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
-    """Health, readers, the offline queue and sync, shifts."""
+    """Health, readers, the offline queue and sync, the current shift."""
 
     @_serve(app, c.HEALTH)
     def health() -> c.Health:
@@ -128,10 +139,6 @@ def _status_routes(app: FastAPI, runtime: AgentRuntime) -> None:
             status = queue_status(runtime).model_dump()
             return c.SyncAnswer(**status, synced=False, detail=str(exc))
         return c.SyncAnswer(**queue_status(runtime).model_dump(), synced=True)
-
-    @_serve(app, c.OPEN_SHIFT)
-    def open_shift(body: c.ShiftRequest) -> c.Shift:
-        return _answer(c.Shift, runtime.shifts.open(body.staff).__dict__)
 
     @_serve(app, c.SHIFT)
     def current_shift() -> c.CurrentShift:

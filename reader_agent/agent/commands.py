@@ -22,6 +22,7 @@ from keys.errors import KeysError, KeystoreNotFoundError
 from keys.file_keystore import FileKeystore
 from keys.keystore import BaseKeystore
 from keys.settings import KeysSettings, open_keystore
+from reader_agent.agent.card_key_check import missing_card_keys, missing_keys_sentence
 from reader_agent.agent.identity import (
     Identity,
     IdentityError,
@@ -155,11 +156,15 @@ def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         identity = Identity.load(settings.identity_path)
-        runtime = build_runtime(settings, identity, _keystore(create=False))
+        keystore = _keystore(create=False)
+        runtime = build_runtime(settings, identity, keystore)
     except (KeysError, IdentityError) as exc:
         print(f"reader-agent: {exc}", file=sys.stderr)
         return 2
     _report_readers(runtime.station.list_readers)
+    missing = missing_card_keys(keystore, settings)
+    if missing:  # the agent runs (online-only cards work); the manager is told what to do
+        print(f"reader-agent: {missing_keys_sentence(missing)}", file=sys.stderr)
     runtime.start()
     try:
         uvicorn.run(create_api(runtime), host=settings.api_host, port=settings.api_port)

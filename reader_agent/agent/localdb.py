@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS shifts (
     opened_at INTEGER NOT NULL,
     closed_at INTEGER
 );
+CREATE TABLE IF NOT EXISTS staff (      -- who may open a shift at this till, with a PIN
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,             -- scrypt, hex
+    salt TEXT NOT NULL,                 -- hex
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -110,6 +118,12 @@ class LocalDb:
         ledger has seen (it would be refused `sequence_reused`); the jump shows as one gap."""
         seed = time.time_ns() // 1000
         conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', ?)", (str(seed),))
+        # Receipt numbers count from here (seq - first_seq + 1): short enough to read out.
+        # A database made before receipts counts from its oldest entry still kept.
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) SELECT 'first_seq', coalesce("
+            "(SELECT min(seq) FROM outbox), (SELECT value FROM meta WHERE key = 'next_seq'))"
+        )
 
     @contextmanager
     def write(self, fsync: bool = True) -> Iterator[sqlite3.Connection]:

@@ -104,7 +104,8 @@ class Outbox:
             conn.execute(
                 "INSERT INTO outbox (seq, id, request_id, body, state, op, instrument, amount, "
                 "uid, pending_card, must_complete, offline, shift_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, (SELECT id FROM shifts "
+                "WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1)), ?)",  # the open shift's
                 (seq, msg.id, request_id, msg.model_dump_json(exclude_defaults=True), state,
                  msg.op, msg.instrument, msg.amount, uid, pending, int(must_complete),
                  int(offline), shift_id, now),

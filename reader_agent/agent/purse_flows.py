@@ -61,6 +61,9 @@ CARD_KIND = {
     "issue": PurseOperationKind.CREDIT,
     "refund": PurseOperationKind.CREDIT,
 }
+# Operations only the ledger may decide (cash in, value given back): never decided offline, and
+# set back on the card when the ledger cannot be told.
+NEEDS_LEDGER = frozenset({"top_up", "issue", "refund"})
 INVERSE = {
     PurseOperationKind.DEBIT: PurseOperationKind.LIMITED_CREDIT,
     PurseOperationKind.CREDIT: PurseOperationKind.DEBIT,
@@ -128,7 +131,8 @@ class PurseFlows:
     # --- the value operation ---------------------------------------------------------------
     def operate(self, reader: Reader, uid: bytes, req: ValueRequest) -> TapResult:
         instrument = instrument_for_uid(uid)
-        base = TapResult("", req.op, instrument=instrument, uid=uid_hex(uid), amount=req.amount)
+        base = TapResult("", req.op, instrument=instrument, uid=uid_hex(uid), amount=req.amount,
+                         unit="VND")  # a purse holds đồng
         refused = self.risk.blocked(instrument)
         online = self.online()
         if refused is None and not online:
@@ -212,6 +216,11 @@ class PurseFlows:
         try:
             self.syncer.flush()
         except LedgerUnavailable as exc:
+            if entry.msg.op in NEEDS_LEDGER:
+                # decided online, and the ledger went away: the card is set back and the
+                # operation refused (the customer's cash is not taken), never left queued
+                refused = _with(done, code=AgentCode.LEDGER_UNAVAILABLE, detail=str(exc))
+                return self._compensate(reader, entry, refused)
             self.wake_sync()
             return _with(done, code=AgentCode.OK, mode=Mode.QUEUED, detail=str(exc))
         answered = self.outbox.get(entry.id)

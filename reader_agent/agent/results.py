@@ -47,6 +47,7 @@ class TapResult:
     ledger_balance: int | None = None
     compensated: bool = False  # the ledger refused after the card changed: the card was reset
     detail: str = ""
+    unit: str | None = None  # the instrument's unit when known (VND; PTS: member points)
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ counter's (agent_unreachable, agent_timeout, agent_error).
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import ValidationError
@@ -96,8 +97,46 @@ class AgentClient:
     def shift(self) -> c.CurrentShift:
         return self._ask(c.SHIFT)
 
-    def open_shift(self, staff: str) -> c.Shift:
-        return self._ask(c.OPEN_SHIFT, {"staff": staff})
+    def open_shift(self, staff: str, pin: str) -> c.Shift:
+        return self._ask(c.OPEN_SHIFT, {"staff": staff, "pin": pin})
+
+    def close_shift(self, staff: str, pin: str) -> c.ShiftReport:
+        return self._ask(c.CLOSE_SHIFT, {"staff": staff, "pin": pin})
+
+    def shift_report(self) -> c.ShiftReport:
+        return self._ask(c.SHIFT_REPORT)
+
+    def staff(self) -> c.StaffList:
+        return self._ask(c.STAFF)
+
+    # --- the ledger, through the agent --------------------------------------------------------
+    def programs(self) -> c.CardPrograms:
+        return self._ask(c.PROGRAMS)
+
+    def quote(self, code: str, purchase_amount: int, amount: int | None = None) -> c.CodeQuote:
+        body = {"code": code, "purchase_amount": purchase_amount, "amount": amount}
+        return self._ask(c.QUOTE_CODE, body, self._op_timeout)
+
+    def redeem_code(self, code: str, purchase_amount: int, amount: int, request_id: str
+                    ) -> c.OperationResult:  # fmt: skip
+        body = {"code": code, "purchase_amount": purchase_amount, "amount": amount,
+                "request_id": request_id}  # fmt: skip
+        return self._ask(c.REDEEM_CODE, body, self._op_timeout)
+
+    def sell_code(self, code: str, request_id: str) -> c.OperationResult:
+        return self._ask(c.SELL_CODE, {"code": code, "request_id": request_id}, self._op_timeout)
+
+    def void(self, ref: str, request_id: str) -> c.OperationResult:
+        return self._ask(c.VOID, {"ref": ref, "request_id": request_id}, self._op_timeout)
+
+    # --- receipts ----------------------------------------------------------------------------
+    def receipts(self, **criteria: str | int | None) -> c.ReceiptList:
+        query = urlencode({k: v for k, v in criteria.items() if v not in (None, "")})
+        path = c.RECEIPTS.path + (f"?{query}" if query else "")
+        return self._parse(c.ReceiptList, self._call("GET", path, None, self._status_timeout))
+
+    def receipt(self, tx_id: str) -> c.Receipt:
+        return self._ask(c.RECEIPT, tx_id=tx_id)
 
     # --- the card ----------------------------------------------------------------------------
     def tap(self) -> c.CardAnswer:

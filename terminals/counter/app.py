@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from terminals.counter.agent_client import AgentClient
 from terminals.counter.once import SaleMemory
 from terminals.counter.pages import STATIC, Counter, CrossSiteRequest
-from terminals.counter.screens import home, sales, shift, tap
+from terminals.counter.screens import SCREENS
 from terminals.counter.settings import CounterSettings
 from terminals.counter.text import pick_lang, t
 
@@ -22,14 +22,15 @@ def build_counter(settings: CounterSettings, agent_http: httpx.Client | None = N
     client = AgentClient(http, tap_timeout_s=settings.tap_timeout_s,
                          margin_s=settings.agent_margin_s,
                          status_timeout_s=settings.status_timeout_s)  # fmt: skip
-    return Counter(settings, client, SaleMemory(settings.sales_remembered))
+    nav = tuple(item for screen in SCREENS for item in getattr(screen, "NAV", ()))
+    return Counter(settings, client, SaleMemory(settings.sales_remembered), nav)
 
 
 def create_app(settings: CounterSettings, agent_http: httpx.Client | None = None) -> FastAPI:
     """`agent_http`: the client for the agent's API (tests pass one over a fake agent)."""
     app = FastAPI(title="counter", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.counter = build_counter(settings, agent_http)
-    for screen in (home, shift, tap, sales):
+    for screen in SCREENS:
         app.include_router(screen.router)
 
     @app.get("/static/{name}")

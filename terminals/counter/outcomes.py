@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from reader_agent.contract import OperationResult
 from terminals.counter.agent_client import AgentError
-from terminals.counter.text import dong, grouped, has, t
+from terminals.counter.text import grouped, has, quantity, t
 
 
 class Tone(StrEnum):
@@ -28,7 +28,7 @@ RETRYABLE = frozenset({
     "no_card", "reader_busy", "reader_unavailable", "agent_unreachable", "agent_timeout",
     "agent_error", "card_removed", "card_error", "cancelled", "pending", "ledger_unavailable",
     "queue_full", "hotlist_stale", "offline_tx_limit", "offline_card_limit",
-    "offline_terminal_limit", "offline_shift_limit", "offline_not_allowed",
+    "offline_terminal_limit", "offline_shift_limit", "offline_not_allowed", "card_key_missing",
 })  # fmt: skip
 _OK_BY_MODE = {"online": "ok_online", "offline": "ok_offline", "queued": "ok_queued"}
 
@@ -44,6 +44,7 @@ class Outcome:
     detail: str = ""
     retry: bool = False  # offer "retry, same sale"
     refund_href: str = ""  # a successful sale: offer "refund this sale"
+    receipt_href: str = ""  # every operation that made a transaction: its receipt
     checkable: bool = False  # queued without an answer yet: offer "check the result"
 
 
@@ -73,16 +74,21 @@ def from_answer(lang: str, answer: OperationResult, *, repeated: bool = False) -
     if answer.ok and answer.op == "redeem" and answer.tx_id:
         query = {"ref": answer.tx_id, "amount": grouped(answer.amount)}
         outcome.refund_href = "/refund?" + urlencode(query)
+    if answer.tx_id and answer.code not in ("cancelled", "card_removed"):
+        outcome.receipt_href = f"/receipts/{answer.tx_id}"
     if repeated:
         outcome.notes.append(t(lang, "r_repeated"))
     if answer.compensated:
         outcome.notes.append(t(lang, "r_compensated"))
+    points = answer.unit == "PTS"
     if answer.amount:
-        outcome.rows.append((t(lang, "r_amount"), dong(answer.amount)))
+        label = "r_points" if points else "r_amount"
+        outcome.rows.append((t(lang, label), quantity(lang, answer.amount, answer.unit)))
     if answer.card_value is not None:
-        outcome.rows.append((t(lang, "r_card_value"), dong(answer.card_value)))
+        outcome.rows.append((t(lang, "r_card_value"), quantity(lang, answer.card_value, "VND")))
     if answer.ledger_balance is not None:
-        outcome.rows.append((t(lang, "r_ledger_balance"), dong(answer.ledger_balance)))
+        label = "r_points_balance" if points else "r_ledger_balance"
+        outcome.rows.append((t(lang, label), quantity(lang, answer.ledger_balance, answer.unit)))
     if answer.tx_id:
         outcome.rows.append((t(lang, "r_tx_id"), answer.tx_id))
     return outcome
@@ -91,5 +97,7 @@ def from_answer(lang: str, answer: OperationResult, *, repeated: bool = False) -
 def from_error(lang: str, error: AgentError) -> Outcome:
     key = error.code if has(error.code) else "agent_error"
     detail = error.detail if key == error.code else f"{error.code}: {error.detail}"
-    return Outcome(Tone.ERROR, t(lang, key), code=error.code, detail=detail,
+    # a message may name what the agent named (the missing card key)
+    message = t(lang, key, detail=error.detail[:80]) if key == "card_key_missing" else t(lang, key)
+    return Outcome(Tone.ERROR, message, code=error.code, detail=detail,
                    retry=error.code in RETRYABLE or key == "agent_error")  # fmt: skip

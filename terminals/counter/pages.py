@@ -12,11 +12,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from terminals.common.amounts import short_form
 from terminals.counter import status
 from terminals.counter.agent_client import AgentClient
 from terminals.counter.once import SaleMemory
 from terminals.counter.settings import CounterSettings
-from terminals.counter.text import pick_lang, t
+from terminals.counter.text import dong, grouped, pick_lang, points, quantity, t, when
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -26,8 +27,6 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-NAV = (("/tap", "tap"), ("/sell", "sell"), ("/top-up", "top_up"), ("/redeem", "redeem"),
-       ("/refund", "refund"), ("/shift", "shift"))  # fmt: skip
 _NO_STORE = {
     "Cache-Control": "no-store",
     # not no-referrer: with it a browser sends `Origin: null` on form posts (same_origin)
@@ -44,6 +43,7 @@ class Counter:
     settings: CounterSettings
     client: AgentClient
     sales: SaleMemory
+    nav: tuple[tuple[str, str], ...] = ()  # the menu: (path, key), from the screens' NAV
 
 
 def get_counter(request: Request) -> Counter:
@@ -77,16 +77,25 @@ def same_origin(request: Request) -> None:
         raise CrossSiteRequest(origin)
 
 
+def page(counter: Counter, lang: str, template: str, **ctx: Any) -> str:
+    """A template in staff's language, with the writing helpers every page uses."""
+    offset = counter.settings.utc_offset_h
+    return _env.get_template(template).render(
+        lang=lang, t=lambda key, **kw: t(lang, key, **kw), dong=dong, grouped=grouped,
+        points=lambda n: points(lang, n), quantity=lambda n, unit: quantity(lang, n, unit),
+        when=lambda epoch: when(epoch, offset), short_amount=lambda n: short_form(n, lang),
+        **ctx,
+    )  # fmt: skip
+
+
 def render(
     counter: Counter, lang: str, path: str, template: str, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
     """A full page: the status bar gathered now, the template, the language cookie."""
     bar = status.gather(lang, counter.client, counter.settings.utc_offset_h)
     other = "en" if lang == "vi" else "vi"
-    body = _env.get_template(template).render(
-        lang=lang, t=lambda key, **kw: t(lang, key, **kw), path=path, nav=NAV, status=bar,
-        switch_href=f"{path}?lang={other}", **ctx,
-    )  # fmt: skip
+    body = page(counter, lang, template, status=bar, path=path, nav=counter.nav,
+                switch_href=f"{path}?lang={other}", **ctx)  # fmt: skip
     response = HTMLResponse(body, status_code=status_code, headers=_NO_STORE)
     response.set_cookie("lang", lang, max_age=365 * 86400, samesite="strict")
     return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,12 +15,14 @@ class CounterSettings(BaseSettings):
     agent_url: str = "http://127.0.0.1:8765"
     # Where staff's browser reaches the counter: loopback by default (the till itself).
     host: str = "127.0.0.1"
-    port: int = Field(8780, ge=0, le=65535)
+    port: int = Field(8780, ge=1, le=65535)
     language: Literal["vi", "en"] = "vi"
 
-    # Programs a card can be sold under: id -> name shown to staff, e.g. JSON
-    # {"PREPAID": "Thẻ trả trước"}. Empty: staff type the program id.
-    programs: dict[str, str] = Field(default_factory=dict)
+    # The top of every receipt: the store's name, address, tax number ... (JSON list of lines;
+    # empty: the store id the agent is enrolled under).
+    receipt_header: list[Annotated[str, Field(max_length=48)]] = Field(
+        default_factory=list, max_length=6
+    )
 
     # How long the agent waits for the customer's tap, and how long the counter waits for the
     # agent beyond that (the agent may still be talking to the card and the ledger).

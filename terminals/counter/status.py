@@ -16,6 +16,7 @@ class Item:
     value: str
     tone: str  # ok, warn, error
     id: str
+    detail: str = ""  # the technical reason, shown on hover in English only
 
 
 @dataclass
@@ -33,7 +34,9 @@ def _reader(lang: str, client: AgentClient) -> Item:
         return Item(label, t(lang, "st_unknown"), "warn", "st-reader")
     name = readers.using or (readers.readers[0].name if readers.readers else None)
     if readers.error:
-        return Item(label, readers.error, "error", "st-reader")
+        # the agent's reason is for technicians, in English: staff read what to do
+        detail = readers.error if lang == "en" else ""
+        return Item(label, t(lang, "st_reader_unavailable"), "error", "st-reader", detail)
     if name is None:
         return Item(label, t(lang, "st_reader_none"), "error", "st-reader")
     return Item(label, name, "ok", "st-reader")
@@ -70,8 +73,11 @@ def gather(lang: str, client: AgentClient, utc_offset_h: int) -> StatusBar:
     bar = StatusBar()
     try:
         health = client.health()
-    except AgentError:
-        bar.items.append(Item(t(lang, "st_agent"), t(lang, "st_agent_down"), "error", "st-agent"))
+    except AgentError as exc:
+        # a slow answer is an agent at work (a card exchange holds it), not an agent gone
+        busy = exc.code == "agent_timeout"
+        value, tone = ("st_agent_busy", "warn") if busy else ("st_agent_down", "error")
+        bar.items.append(Item(t(lang, "st_agent"), t(lang, value), tone, "st-agent"))
         return bar
     bar.agent_up = True
     agent = t(lang, "st_agent_ok", terminal=health.terminal)

@@ -17,6 +17,7 @@ from keys.file_keystore import FileKeystore
 from reader_agent.agent.api import create_api
 from reader_agent.agent.identity import enroll_terminal
 from reader_agent.agent.settings import AgentSettings
+from reader_agent.agent.staff import StaffBook
 from reader_agent.agent.wiring import AgentRuntime, build_runtime
 from reader_agent.drivers.virtual import VirtualReader
 from terminals.counter.app import create_app
@@ -32,7 +33,7 @@ from tests.reader_agent.contract_check import ContractWatch
 from tests.support import serving
 
 TERMINAL = "S1-QUAY1"
-PROGRAMS = {"PREPAID": "Thẻ trả trước"}
+STAFF = ("NV01", "Nguyễn Thị Lan", "1234")  # id, name, PIN
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Till:
 
 
 def counter_settings(agent_url: str, **changes: object) -> CounterSettings:
-    defaults: dict[str, object] = {"programs": PROGRAMS, "tap_timeout_s": 5}
+    defaults: dict[str, object] = {"tap_timeout_s": 5}
     return CounterSettings.model_validate({"agent_url": agent_url, **defaults, **changes})
 
 
@@ -79,6 +80,7 @@ def till(chain: Chain, tmp_path: Path) -> Iterator[Till]:
     reader.insert(blank_card())
     runtime = build_runtime(settings, identity, keystore,
                             readers=(lambda: reader, lambda: [reader.info()]))  # fmt: skip
+    StaffBook(runtime.db, runtime.agent.clock).add(*STAFF)  # `reader-agent staff add` does this
     runtime.loop.round()  # the hotlist before the first sale, as the agent fetches it at start
     runtime.start()
     watch = ContractWatch()

@@ -113,7 +113,7 @@ def test_status_answers_are_parsed() -> None:
     assert client.health().terminal == "S1-POS1"
     assert client.readers().readers[0].name == "ACS ACR122U 00 00"
     assert (client.queue().ready, client.queue().unresolved) == (3, 1)
-    assert client.open_shift("Lan").staff == "Lan"
+    assert client.open_shift("NV01", "1234").staff == "Lan"
     assert client.shift().staff == "Lan"
     fake.results["tx-9"] = tap_result("pending", "top_up", tx_id="tx-9")
     assert client.result("tx-9").code == "pending"

@@ -14,11 +14,11 @@ import pytest
 
 from reader_agent import contract as c
 from terminals.counter.agent_client import AgentClient
-from terminals.counter.screens.sales import OPERATIONS, Operation, SaleForm, validate
+from terminals.counter.screens.sales import OPERATIONS, Operation, Programs, SaleForm, validate
 from terminals.counter.text import has
 from tests.reader_agent.contract_check import ContractWatch, check_answer, route_of
 
-from .fake_agent import FakeAgent, tap_result
+from .fake_agent import FakeAgent, receipt, tap_result
 
 TERMINALS = Path(__file__).parents[2] / "terminals"
 UNATTENDED = {c.ADMIT, c.ADMIT_TAP, c.GATE, c.LOOK, c.LOOK_TAP}
@@ -30,7 +30,12 @@ def ask_everything(client: AgentClient) -> None:
     client.readers()
     client.queue()
     client.shift()
-    client.open_shift("Lan")
+    client.open_shift("NV01", "1234")
+    client.staff()
+    client.shift_report()
+    client.close_shift("NV01", "1234")
+    client.programs()
+    client.receipts(number="000001")
 
 
 def test_every_call_of_the_client_is_a_contract_route() -> None:
@@ -45,6 +50,12 @@ def test_every_call_of_the_client_is_a_contract_route() -> None:
     client.result("tx-1")
     for op in c.OPERATIONS:
         client.operate(op, {"amount": 1_000})
+    fake.receipts.append(receipt())
+    client.receipt("tx-1")
+    client.quote("7KQH-M2XC-9RTB-W4NA-P", 200_000)
+    client.redeem_code("7KQH-M2XC-9RTB-W4NA-P", 200_000, 50_000, "code-1")
+    client.sell_code("7KQH-M2XC-9RTB-W4NA-P", "sell-1")
+    client.void("tx-1", "void-1")
     called = {route_of(method, path) for method, path, _ in fake.calls}
     assert None not in called
     # every route but the agent's own sync button and the gate's and kiosk's (their own test)
@@ -60,6 +71,10 @@ def test_the_fake_agent_answers_what_the_contract_describes() -> None:
     client = AgentClient(http, tap_timeout_s=1, margin_s=1, status_timeout_s=1)
     ask_everything(client)
     client.operate("redeem", {"amount": 1_000})
+    client.quote("7KQH-M2XC-9RTB-W4NA-P", 200_000)
+    fake.receipts.append(receipt())
+    client.receipts()
+    client.receipt("tx-1")
     watch.assert_clean()
     check_answer("GET", c.RESULT.url(tx_id="tx-1"), 200, tap_result())
 
@@ -67,7 +82,7 @@ def test_the_fake_agent_answers_what_the_contract_describes() -> None:
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.slug)
 def test_the_bodies_the_screens_send_are_what_the_agent_accepts(operation: Operation) -> None:
     form = SaleForm(amount="200.000", program="PREPAID", ref="tx-1")
-    fields = validate("vi", operation, form)
+    fields = validate("vi", operation, form, Programs([c.CardProgram(id="PREPAID")]))
     assert form.errors == []
     route = c.OPERATIONS[operation.op]
     assert route.request is not None

@@ -51,11 +51,19 @@ def redeems(chain: Chain) -> list[int]:
     return [h["amount"] for h in chain.history(INSTRUMENT) if h["op"] == "redeem"]
 
 
+def preview_of(page: Any, field: str = "amount") -> str:
+    """The live preview under an amount field, once the counter has answered it."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(f"#{field}-preview")).not_to_be_empty()
+    return str(page.inner_text(f"#{field}-preview"))
+
+
 def sell(page: Any, amount: str) -> str:
     page.click("#nav-sell")
     page.select_option("#program", "PREPAID")
     page.fill("#amount", amount)
-    preview = page.inner_text("#amount-preview")
+    preview = preview_of(page)
     page.click("#submit")
     page.wait_for_selector("#outcome")
     return str(preview)
@@ -81,7 +89,8 @@ def test_a_shift_at_the_counter(page: Any, till: Till, chain: Chain) -> None:
     assert "Virtual reader 0" in page.inner_text("#st-reader")
     # the shift
     page.click("#shift-needed a")
-    page.fill("#staff", "Nguyễn Thị Lan")
+    page.select_option("#staff", "NV01")
+    page.fill("#pin", "1234")
     page.click("#open-shift")
     assert page.inner_text("#message") == "Đã mở ca cho Nguyễn Thị Lan."
     assert "Nguyễn Thị Lan" in page.inner_text("#st-shift")
@@ -95,7 +104,7 @@ def test_a_shift_at_the_counter(page: Any, till: Till, chain: Chain) -> None:
     assert "Đang hoạt động" in card and "Thẻ trả trước" in card
     # a sale of 50.000 ₫
     spent = redeem(page, "50.000")
-    assert "Thành công." in spent and "Số dư máy chủ\n150.000 ₫" in spent
+    assert "Thành công." in spent and "Số dư (máy chủ)\n150.000 ₫" in spent
     assert "150.000 ₫" in tap(page)
     assert chain.balance() == 150_000 and redeems(chain) == [50_000]
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")

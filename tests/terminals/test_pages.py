@@ -37,7 +37,7 @@ def fake() -> FakeAgent:
 
 @pytest.fixture
 def counter(fake: FakeAgent) -> Iterator[TestClient]:
-    settings = CounterSettings(programs={"PREPAID": "Thẻ trả trước"}, tap_timeout_s=5)
+    settings = CounterSettings(tap_timeout_s=5)
     with TestClient(create_app(settings, agent_http=fake.http())) as client:
         yield client
 
@@ -83,17 +83,20 @@ def test_status_bar_when_things_are_wrong(counter: TestClient, fake: FakeAgent) 
     fake.readers.update(readers=[], error="pcscd is not running")
     fake.queue.update(ready=4, on_card=1, unresolved=2)
     shown = text_of(counter.get("/").text)
-    assert "Mất kết nối – giao dịch được xếp hàng" in shown
-    assert "pcscd is not running" in shown
+    assert "Mất kết nối – chỉ thanh toán bằng thẻ, giao dịch được xếp hàng" in shown
+    # the agent's reason is English, for technicians: staff read what it means, in Vietnamese
+    assert "pcscd is not running" not in counter.get("/").text
+    assert t("vi", "st_reader_unavailable") in shown
+    assert 'title="pcscd is not running"' in counter.get("/?lang=en").text
     assert "Chờ gửi: 5 · 2 chưa rõ kết quả – báo quản lý" in shown
     fake.readers.update(error=None)
-    assert "Chưa thấy thiết bị đọc thẻ" in text_of(counter.get("/").text)
+    assert "Đầu đọc thẻ: Chưa cắm đầu đọc thẻ" in text_of(counter.get("/?lang=vi").text)
 
 
 def test_agent_down_is_a_message_not_a_crash(counter: TestClient, fake: FakeAgent) -> None:
     fake.down = True
     page = counter.get("/?lang=en")
-    assert page.status_code == 200 and "Agent: Unreachable" in text_of(page.text)
+    assert page.status_code == 200 and "Card agent: Not reachable" in text_of(page.text)
     assert 'id="shift-needed"' not in page.text
     fake.down = False
     form = counter.get("/redeem")
@@ -104,17 +107,28 @@ def test_agent_down_is_a_message_not_a_crash(counter: TestClient, fake: FakeAgen
 
 
 # --- shift -----------------------------------------------------------------------------------
-def test_open_a_shift_with_a_staff_name(counter: TestClient, fake: FakeAgent) -> None:
-    opened = counter.post("/shift", data={"staff": "  Nguyễn   Thị Lan "})
-    assert "Đã mở ca cho Nguyễn Thị Lan." in opened.text
-    assert fake.shift["staff"] == "Nguyễn Thị Lan"
-    assert "Nguyễn Thị Lan, từ 25/11/2025 00:00" in text_of(opened.text)  # UTC+7
+def test_open_a_shift_with_a_pin(counter: TestClient, fake: FakeAgent) -> None:
+    screen = counter.get("/shift")
+    assert '<option value="NV01">Lan (NV01)</option>' in screen.text  # chosen, never typed
+    opened = counter.post("/shift", data={"staff": "NV01", "pin": "1234"})
+    assert "Đã mở ca cho Lan." in opened.text
+    assert fake.shift["staff"] == "Lan"
+    assert "Lan, từ 25/11/2025 00:00" in text_of(opened.text)  # UTC+7
     fake.shift["offline_spent"] = 250_000
     assert "Đã chi ngoại tuyến trong ca: 250.000 ₫" in text_of(counter.get("/").text)
     assert 'id="shift-needed"' not in counter.get("/").text
-    refused = counter.post("/shift", data={"staff": "   "})
-    assert refused.status_code == 422 and t("vi", "shift_staff_bad") in refused.text
-    assert counter.post("/shift", data={"staff": "x" * 65}).status_code == 422
+    wrong = counter.post("/shift", data={"staff": "NV02", "pin": "0000"})
+    assert wrong.status_code == 403 and t("vi", "wrong_pin") in wrong.text
+    assert fake.shift["staff"] == "Lan"
+    for data, key in (({"staff": "", "pin": "1234"}, "shift_staff_missing"),
+                      ({"staff": "NV01", "pin": "12"}, "shift_pin_bad"),
+                      ({"staff": "NV01", "pin": "12ab"}, "shift_pin_bad")):  # fmt: skip
+        refused = counter.post("/shift", data=data)
+        assert refused.status_code == 422 and t("vi", key) in refused.text
+    handover = counter.post("/shift?lang=en", data={"staff": "NV02", "pin": "5678"})
+    assert "Shift opened for Minh." in handover.text and 'id="closed-report"' in handover.text
+    closed = counter.post("/shift/close", data={"staff": "NV02", "pin": "5678"})
+    assert 'id="closed-report"' in closed.text and fake.shift["staff"] == "agent"
 
 
 # --- tap -------------------------------------------------------------------------------------
@@ -233,7 +247,8 @@ def test_the_refund_link_fills_the_refund_form(counter: TestClient) -> None:
 
 def test_sell_sends_program_amount_and_sale_id(counter: TestClient, fake: FakeAgent) -> None:
     form = counter.get("/sell")
-    assert '<option value="PREPAID">Thẻ trả trước</option>' in form.text
+    assert 'value="PREPAID" data-unit="VND">Thẻ trả trước (Thẻ trả trước)</option>' in form.text
+    assert 'data-unit="PTS">Thẻ thành viên (Thẻ thành viên, tích điểm)</option>' in form.text
     request_id = sale_id(form.text)
     counter.post("/sell", data={"request_id": request_id, "amount": "200.000",
                                 "program": "PREPAID"})  # fmt: skip
@@ -295,7 +310,10 @@ def test_a_sale_id_reused_for_another_amount_is_refused(
 @pytest.mark.parametrize(
     ("slug", "data", "message"),
     [("redeem", {"amount": "abc"}, "amount_bad"), ("redeem", {"amount": ""}, "amount_missing"),
-     ("redeem", {"amount": "0"}, "amount_zero"), ("top-up", {"amount": "50,5"}, "amount_bad"),
+     ("redeem", {"amount": "0"}, "amount_zero"), ("top-up", {"amount": "50,5"}, "amount_decimal"),
+     ("top-up", {"amount": "1.5"}, "amount_decimal"),
+     ("redeem", {"amount": "1000000000000000"}, "amount_too_large"),
+     ("sell", {"amount": "1", "program": "prepaid"}, "program_unknown"),
      ("sell", {"amount": "1", "program": ""}, "program_missing"),
      ("sell", {"amount": "1", "program": "<b>"}, "id_bad"),
      ("refund", {"amount": "1", "ref": ""}, "ref_missing"),
@@ -305,7 +323,9 @@ def test_bad_input_is_refused_before_the_agent(
     counter: TestClient, fake: FakeAgent, slug: str, data: dict[str, str], message: str
 ) -> None:
     page = counter.post(f"/{slug}", data={"request_id": "sale-1", **data})
-    assert page.status_code == 422 and t("vi", message) in page.text
+    typed, shown = data["amount"].strip(), text_of(page.text)
+    expected = t("vi", message, typed=typed, max="1.000.000.000.000 ₫", program=data.get("program"))
+    assert page.status_code == 422 and expected in shown  # what was typed is repeated
     assert not fake.operations(PATHS[slug])
     assert f'value="{data["amount"]}"' in page.text  # what was typed is kept
 

@@ -1,1 +1,17 @@
-"""The counter's screens: one module per screen, each a FastAPI router."""
+"""The counter's screens: one module per screen, each with a FastAPI `router` and, when it has a
+menu entry, `NAV`: its (path, key) pairs (the label is the message `nav_<key>`).
+
+SCREENS is the whole list, in menu order: a new screen is a new module and one line here."""
+
+from types import ModuleType
+
+from terminals.counter.screens import codes, home, receipts, sales, shift, tap
+
+SCREENS: list[ModuleType] = [
+    home,
+    tap,
+    sales,
+    codes,
+    receipts,
+    shift,
+]

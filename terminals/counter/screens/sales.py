@@ -12,17 +12,25 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from reader_agent.contract import Op
+from reader_agent.contract import CardProgram, Op, Receipt
 from terminals.counter.agent_client import AgentError
 from terminals.counter.once import SaleIdReused
 from terminals.counter.outcomes import Outcome, from_answer, from_error
 from terminals.counter.pages import Counter, CounterDep, LangDep, render, same_origin
-from terminals.counter.text import AmountError, parse_amount, t
+from terminals.counter.text import (
+    QUICK_AMOUNTS,
+    AmountError,
+    amount_problem,
+    parse_amount,
+    quantity,
+    t,
+)
 
 router = APIRouter()
+NAV = [("/sell", "sell"), ("/top-up", "top_up"), ("/redeem", "redeem"), ("/refund", "refund")]
 ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # the agent's id syntax (sale ids, refs, tx ids)
 FieldText = Annotated[str, Form(max_length=200)]
 
@@ -48,6 +56,24 @@ REDEEM = BY_AGENT_OP["redeem"]  # where an answer of unknown kind is shown
 
 
 @dataclass
+class Programs:
+    """The ledger's card programs as the sell screen offers them, or why there are none."""
+
+    found: list[CardProgram] = field(default_factory=list)
+    error: Outcome | None = None
+
+    def get(self, program_id: str) -> CardProgram | None:
+        return next((p for p in self.found if p.id == program_id), None)
+
+
+def load_programs(counter: Counter, lang: str) -> Programs:
+    try:
+        return Programs(counter.client.programs().programs)
+    except AgentError as exc:
+        return Programs(error=from_error(lang, exc))
+
+
+@dataclass
 class SaleForm:
     """The form as typed (re-shown with its errors) and its sale id."""
 
@@ -58,16 +84,23 @@ class SaleForm:
     errors: list[str] = field(default_factory=list)
 
 
-def validate(lang: str, operation: Operation, form: SaleForm) -> dict[str, Any]:
+def validate(
+    lang: str, operation: Operation, form: SaleForm, programs: Programs | None = None
+) -> dict[str, Any]:
     """The agent call's fields, or `form.errors` filled in staff's language."""
     fields: dict[str, Any] = {"request_id": form.request_id}
     try:
         fields["amount"] = parse_amount(form.amount, allow_zero=operation.allow_zero)
     except AmountError as exc:
-        form.errors.append(t(lang, exc.key))
+        form.errors.append(amount_problem(lang, exc))
     if operation.program:
+        program = programs.get(form.program) if programs is not None else None
         if not form.program:
             form.errors.append(t(lang, "program_missing"))
+        elif program is None:
+            form.errors.append(t(lang, "program_unknown", program=form.program[:64]))
+        elif program.unit != "VND":
+            fields["funding"] = "promotion"  # points are given, never bought for cash
         fields["program"] = form.program
     if operation.ref:
         if not form.ref:
@@ -78,10 +111,25 @@ def validate(lang: str, operation: Operation, form: SaleForm) -> dict[str, Any]:
     return fields
 
 
-def _form_page(counter: Counter, lang: str, operation: Operation, form: SaleForm,
-               status_code: int = 200) -> HTMLResponse:  # fmt: skip
+def _sale_of(counter: Counter, ref: str) -> Receipt | None:
+    """The receipt a refund names, when it is one of this till's (shown above the form)."""
+    if not ref or not ID.fullmatch(ref):
+        return None
+    try:
+        return counter.client.receipt(ref)
+    except AgentError:
+        return None
+
+
+def _form_page(
+    counter: Counter, lang: str, operation: Operation, form: SaleForm, status_code: int = 200,
+    programs: Programs | None = None, sale: Receipt | None = None,
+) -> HTMLResponse:  # fmt: skip
+    if operation.program and programs is None:
+        programs = load_programs(counter, lang)
     return render(counter, lang, "/" + operation.slug, "sale_form.html", status_code,
-                  operation=operation, form=form, programs=counter.settings.programs)  # fmt: skip
+                  operation=operation, form=form, programs=programs, sale=sale,
+                  quick=QUICK_AMOUNTS)  # fmt: skip
 
 
 def _outcome_page(counter: Counter, lang: str, operation: Operation, form: SaleForm,
@@ -91,19 +139,20 @@ def _outcome_page(counter: Counter, lang: str, operation: Operation, form: SaleF
 
 
 def _run(counter: Counter, lang: str, operation: Operation, form: SaleForm) -> HTMLResponse:
-    fields = validate(lang, operation, form)
+    programs = load_programs(counter, lang) if operation.program else None
+    fields = validate(lang, operation, form, programs)
     if not ID.fullmatch(form.request_id):
         form.errors.append(t(lang, "id_bad"))
         form.request_id = SaleForm().request_id
     if form.errors:
-        return _form_page(counter, lang, operation, form, 422)
+        return _form_page(counter, lang, operation, form, 422, programs)
     content = (operation.op, tuple(sorted(fields.items())))
     try:
         once = counter.sales.run(form.request_id, content,
                                  lambda: counter.client.operate(operation.op, fields))  # fmt: skip
     except SaleIdReused:
         fresh = SaleForm(form.amount, form.program, form.ref, errors=[t(lang, "sale_id_reused")])
-        return _form_page(counter, lang, operation, fresh, 409)
+        return _form_page(counter, lang, operation, fresh, 409, programs)
     except AgentError as exc:
         return _outcome_page(counter, lang, operation, form, from_error(lang, exc))
     outcome = from_answer(lang, once.answer, repeated=once.repeated)
@@ -116,7 +165,7 @@ def _add_screen(operation: Operation) -> None:
     @router.get(path, response_class=HTMLResponse, name=f"{operation.key}_form")
     def show(counter: CounterDep, lang: LangDep, amount: str = "", ref: str = "") -> HTMLResponse:
         form = SaleForm(amount=amount[:40], ref=ref[:64])
-        return _form_page(counter, lang, operation, form)
+        return _form_page(counter, lang, operation, form, sale=_sale_of(counter, form.ref))
 
     @router.post(path, response_class=HTMLResponse, name=operation.key,
                  dependencies=[Depends(same_origin)])  # fmt: skip
@@ -130,6 +179,22 @@ def _add_screen(operation: Operation) -> None:
 
 for _operation in OPERATIONS:
     _add_screen(_operation)
+
+
+@router.get("/amount-preview")
+def amount_preview(
+    lang: LangDep, typed: Annotated[str, Query(max_length=200)] = "", zero: bool = False,
+    unit: Annotated[str, Query(pattern="^(VND|PTS)$")] = "VND",
+) -> JSONResponse:  # fmt: skip
+    """The amount field's live preview: what the server will read, by the one parser (the page
+    never guesses an amount its own way), or why it will refuse it."""
+    if not typed.strip():
+        return JSONResponse({"ok": False, "text": ""})
+    try:
+        amount = parse_amount(typed, allow_zero=zero)
+    except AmountError as exc:
+        return JSONResponse({"ok": False, "text": amount_problem(lang, exc)})
+    return JSONResponse({"ok": True, "text": quantity(lang, amount, unit)})
 
 
 @router.get("/results/{tx_id}", response_class=HTMLResponse)

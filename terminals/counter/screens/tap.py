@@ -12,6 +12,7 @@ from terminals.counter.outcomes import from_error
 from terminals.counter.pages import CounterDep, LangDep, render, same_origin
 
 router = APIRouter()
+NAV = [("/tap", "tap")]
 
 
 @router.get("/tap", response_class=HTMLResponse)

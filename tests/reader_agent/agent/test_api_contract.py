@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from reader_agent import contract as c
 from reader_agent.agent.api import AnswerOutsideContract, create_api
 from reader_agent.agent.results import TapResult
+from reader_agent.agent.staff import StaffBook
 from reader_agent.agent.wiring import AgentRuntime
 from reader_agent.drivers.virtual import VirtualReader
 from tests.reader_agent.contract_check import ContractWatch, check_answer
@@ -76,12 +77,18 @@ def post(client: TestClient, path: str, body: dict[str, Any], status: int = 200)
 
 
 def test_every_answer_of_every_route_is_the_contracts(
-    api: tuple[TestClient, ContractWatch], virtual_reader: VirtualReader, chain: Chain
-) -> None:
+    api: tuple[TestClient, ContractWatch], virtual_reader: VirtualReader, chain: Chain,
+    runtime: AgentRuntime,
+) -> None:  # fmt: skip
     client, watch = api
+    StaffBook(runtime.db, runtime.agent.clock).add("NV01", "Lan", "1234")
     assert client.get(c.HEALTH.path).json()["ok"] is True
     client.get(c.READERS.path)
-    assert post(client, c.OPEN_SHIFT.path, {"staff": "Lan"})["staff"] == "Lan"
+    assert client.get(c.STAFF.path).json()["staff"] == [{"id": "NV01", "name": "Lan"}]
+    assert post(client, c.OPEN_SHIFT.path, {"staff": "NV01", "pin": "9999"}, 403)["error"] == (
+        "wrong_pin")  # fmt: skip
+    assert post(client, c.OPEN_SHIFT.path, {"staff": "NV01", "pin": "1234"})["staff"] == "Lan"
+    assert client.get(c.PROGRAMS.path).json()["programs"][0]["id"] == "PREPAID"
     assert client.get(c.SHIFT.path).json()["offline_spent"] == 0
     assert post(client, c.TAP.path, {"timeout_s": WAIT})["kind"] == "blank"
     issued = post(client, c.ISSUE.path, {"timeout_s": WAIT, "program": "PREPAID",
@@ -96,6 +103,22 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert client.get(c.RESULT.url(tx_id="tx-none")).status_code == 404
     assert client.get(c.QUEUE.path).json()["ready"] == 0
     assert post(client, c.SYNC.path, {})["synced"] is True
+    receipts = client.get(c.RECEIPTS.path, params={"instrument": view["instrument"]}).json()
+    assert [r["op"] for r in receipts["receipts"]] == ["refund", "redeem", "top_up", "issue"]
+    assert client.get(c.RECEIPT.url(tx_id=sale["tx_id"])).json()["staff"] == "Lan"
+    assert client.get(c.RECEIPT.url(tx_id="tx-none")).status_code == 404
+    assert post(client, c.VOID.path, {"ref": sale["tx_id"]})["code"] == "void_needs_card"
+    # the ledger has no QR key here: codes are refused as the ledger's failure, in words
+    quote = {"code": "7KQH-M2XC-9RTB-W4NA-P", "purchase_amount": 100_000}
+    assert post(client, c.QUOTE_CODE.path, quote, 503)["error"] == "ledger_unavailable"
+    redeem = {**quote, "amount": 10_000, "request_id": "code-1"}
+    assert post(client, c.REDEEM_CODE.path, redeem, 503)["error"] == "ledger_unavailable"
+    sell = {"code": "7KQH-M2XC-9RTB-W4NA-P", "request_id": "gift-1"}
+    assert post(client, c.SELL_CODE.path, sell, 503)["error"] == "ledger_unavailable"
+    report = client.get(c.SHIFT_REPORT.path).json()
+    assert report["cash_taken"] == 250_000 and report["staff"] == "Lan"
+    closed = post(client, c.CLOSE_SHIFT.path, {"staff": "NV01", "pin": "1234"})
+    assert closed["closed_at"] is not None and closed["shift_id"] == report["shift_id"]
     # gates and kiosks (this ledger has no QR keys: no kit, the ledger judges cards)
     assert post(client, c.ADMIT.path, {"payload": "CS1:X"})["code"] == "no_keyset"
     assert post(client, c.ADMIT_TAP.path, {"timeout_s": WAIT})["source"] == "card"

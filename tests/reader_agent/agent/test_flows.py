@@ -48,17 +48,28 @@ def test_issue_top_up_redeem_balance_online(runtime: AgentRuntime, chain: Chain)
     assert chain.alerts() == []
 
 
+def issued_id(runtime: AgentRuntime) -> str:
+    """The card sale's transaction id (the first entry of this till's outbox)."""
+    [first] = runtime.outbox._select("op = 'issue'", (), 1)
+    return first.id
+
+
 def test_refund_credits_card_and_ledger(runtime: AgentRuntime, chain: Chain) -> None:
     issue(runtime)
     sale = runtime.agent.redeem(100_000, WAIT)
     assert sale.tx_id is not None
     back = runtime.agent.refund(sale.tx_id, 40_000, WAIT)
     assert (back.code, back.card_value, back.ledger_balance) == ("ok", 240_000, 240_000)
+    counter_before = runtime.agent.tap(WAIT).card_counter
+    # checked with the ledger before the card is touched: never credited, then set back
     too_much = runtime.agent.refund(sale.tx_id, 70_000, WAIT)
-    # the ledger refuses; the card, credited first, is set back at once
-    assert (too_much.code, too_much.compensated, too_much.card_value) == (
-        "refund_exceeds_redemption", True, 240_000,
-    )  # fmt: skip
+    assert (too_much.code, too_much.compensated) == ("refund_exceeds_redemption", False)
+    wrong_id = runtime.agent.refund("no-such-sale", 1_000, WAIT)
+    assert (wrong_id.code, wrong_id.compensated) == ("reference_not_found", False)
+    not_a_sale = runtime.agent.refund(issued_id(runtime), 1_000, WAIT)
+    assert not_a_sale.code == "reference_mismatch"
+    view = runtime.agent.tap(WAIT)
+    assert (view.card_value, view.card_counter) == (240_000, counter_before)  # untouched
     assert chain.balance() == 240_000
     assert chain.alerts() == []
 
