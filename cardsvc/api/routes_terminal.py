@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
 from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
-from cardsvc.protocol.messages import BatchRequest, BatchResponse
+from cardsvc.protocol.messages import BatchResponse
+from cardsvc.protocol.wire import decode_batch, encode_response
 from cardsvc.services import queries, terminals
 from cardsvc.services.ingest import Submission
 
@@ -80,17 +82,19 @@ def enroll(body: EnrollRequest, ledger: LedgerDep, uow: WriteUow) -> EnrollRespo
 
 
 @router.post("/v1/batches", response_model=BatchResponse, responses=ERRORS)
-async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
+async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> Response:
     """Apply a signed batch of transactions (one for an online tap, up to 8192 from an
     offline queue). One result per transaction, in order; resends return the first result."""
     started = time.perf_counter()
-    batch = BatchRequest.model_validate_json(signed.evidence.body)
-    sub = Submission(signed.actor, batch.transactions, signed.evidence)
+    # The hot path: msgspec mirrors of BatchRequest/BatchResponse (protocol.wire); the
+    # response_model above documents the same JSON.
+    sub = Submission(signed.actor, decode_batch(signed.evidence.body), signed.evidence)
     outcome = await asyncio.wrap_future(ledger.committer.submit(sub))
-    for r in outcome.results:
-        ledger.metrics.results.labels(r.code).inc()
+    for code, count in Counter(r.code for r in outcome.results).items():
+        ledger.metrics.results.labels(code).inc(count)
     ledger.metrics.batch_latency.observe(time.perf_counter() - started)
-    return BatchResponse(request_id=outcome.request_id, results=outcome.results)
+    body = encode_response(outcome.request_id, outcome.results)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -99,9 +103,11 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> BatchResponse:
 def terminal_lookup(
     instrument_id: str, signed: SignedDep, ledger: LedgerDep, uow: ReadUow
 ) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it; a
-    member card's tier and points with it."""
-    return with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
+    """Balance and status of an instrument, for the terminal that has it in front of it (a
+    card's name, `card-<UID>`, answers the instrument the card belongs to); a member card's
+    tier and points with it."""
+    view = queries.card_instrument_view(uow, instrument_id)
+    return with_loyalty(uow, view, ledger.clock())
 
 
 KIOSK_HISTORY_MAX = 50
@@ -156,8 +162,10 @@ def terminal_summary(
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
 def terminal_hotlist(signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Blocked instruments: the terminal refuses them even when offline."""
-    return {"blocked": queries.hotlist(uow)}
+    """Blocked instruments and cards: the terminal refuses them even when offline; and the
+    cards with value changed at the ledger to write to them at their next tap."""
+    return {"blocked": queries.hotlist(uow), "blocked_media": queries.blocked_media(uow),
+            "pending_updates": queries.cards_with_updates(uow)}  # fmt: skip
 
 
 @router.post("/v1/terminal/keys", responses=ERRORS)

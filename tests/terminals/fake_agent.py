@@ -80,6 +80,7 @@ class FakeAgent:
         self.results: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str, dict[str, Any] | None]] = []
         self.down = False  # every request fails to connect
+        self.busy = False  # every request times out (an agent busy with a card)
         self.rules[c.QUOTE_CODE.path] = lambda body: httpx.Response(200, json=quote())
         self.rules[c.REDEEM_CODE.path] = lambda body: httpx.Response(
             200, json=tap_result(amount=body.get("amount", 0), instrument="V-1", uid=None,
@@ -109,6 +110,8 @@ class FakeAgent:
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if self.busy:
+            raise httpx.ReadTimeout("timed out", request=request)
         path = request.url.path
         body = json.loads(request.content) if request.content else None
         self.calls.append((request.method, path, body))

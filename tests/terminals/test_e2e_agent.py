@@ -113,6 +113,10 @@ def test_member_card_shows_points(till: Till, chain: Chain) -> None:
         data = {"request_id": sale_id(form.text), "amount": "250"}
         first, second = (counter.post("/redeem", data=data).text for _ in range(2))
         assert code_of(first) == code_of(second) == "ok"
+        assert "Điểm còn lại 1.000 điểm" in text_of(first)  # points, never "1.000 ₫"
+        # points are given, never bought: a cash top-up is refused before the ledger moves
+        top_up = post_sale(counter, "top-up", "500")
+        assert code_of(top_up) == "unit_mismatch" and "không nạp tiền mặt" in text_of(top_up)
     assert chain.balance(NTAG_INSTRUMENT) == 1_000
 
 

@@ -106,6 +106,14 @@ def test_agent_down_is_a_message_not_a_crash(counter: TestClient, fake: FakeAgen
     assert t("en", "agent_unreachable") in sold.text and 'id="retry"' in sold.text
 
 
+def test_a_busy_agent_is_busy_not_gone(counter: TestClient, fake: FakeAgent) -> None:
+    fake.busy = True
+    shown = text_of(counter.get("/?lang=vi").text)
+    assert "Dịch vụ thẻ: Đang bận (đang làm việc với thẻ)" in shown
+    assert t("vi", "st_agent_down") not in shown
+    assert "Card agent: Busy" in text_of(counter.get("/?lang=en").text)
+
+
 # --- shift -----------------------------------------------------------------------------------
 def test_open_a_shift_with_a_pin(counter: TestClient, fake: FakeAgent) -> None:
     screen = counter.get("/shift")

@@ -143,3 +143,18 @@ def test_replayed_card_state_is_refused_and_hotlisted(
     assert any(a["kind"] == "replay" for a in chain.alerts())
     refused = runtime.agent.redeem(1_000, WAIT)
     assert refused.code == "instrument_blocked" and refused.mode == Mode.LOCAL
+
+
+def test_a_top_up_that_loses_the_ledger_is_set_back_not_queued(
+    runtime: AgentRuntime, chain: Chain
+) -> None:
+    issue(runtime)
+    chain.server.stop()  # gone between the decision (online) and the send
+    topped = runtime.agent.top_up(50_000, WAIT)
+    assert (topped.code, topped.compensated, topped.card_value) == (
+        "ledger_unavailable", True, 300_000)  # fmt: skip
+    assert runtime.agent.tap(WAIT).card_value == 300_000  # the customer's cash is not taken
+    chain.server.start()
+    runtime.syncer.flush()  # the top-up and its void, in order: nothing moved in the ledger
+    assert chain.balance() == 300_000 and chain.alerts() == []
+    assert runtime.outbox.count(State.READY) == 0
