@@ -20,10 +20,11 @@ from cardsvc.core.bounds import (
 )
 from cardsvc.protocol.bounds import within
 from cardsvc.protocol.messages import Id as WireId
-from cardsvc.services import programs, terminals
+from cardsvc.services import audit, programs, terminals
 from cardsvc.services.people import Person, Role, create_person
 
 router = APIRouter(tags=["administration"])
+API = "api"  # the audit log's "client" of changes made through the API
 
 Admin = Annotated[Person, allow(Role.ADMIN)]
 
@@ -109,6 +110,8 @@ class ProgramIn(BaseModel):
 @router.post("/v1/stores", status_code=201)
 def create_store(body: StoreIn, person: Admin, ledger: LedgerDep, uow: WriteUow) -> dict[str, str]:
     terminals.create_store(uow, body.id, body.name, ledger.clock())
+    audit.record(uow, ledger.clock(), person.id, "store.create", body.id, None,
+                 {"name": body.name}, API)  # fmt: skip
     return {"id": body.id}
 
 
@@ -119,6 +122,8 @@ def create_terminal(
     """Create a terminal; the answer holds its one-time enrollment code (shown once)."""
     ttl = ledger.settings.enrollment_code_ttl_s
     code = terminals.create_terminal(uow, body.id, body.store_id, body.name, ledger.clock(), ttl)
+    audit.record(uow, ledger.clock(), person.id, "terminal.create", body.id, None,
+                 {"store_id": body.store_id, "name": body.name}, API)  # fmt: skip
     return {"id": body.id, "enrollment_code": code, "expires_at": ledger.clock() + ttl}
 
 
@@ -132,7 +137,10 @@ def terminal_status(
 ) -> dict[str, str]:
     """Disable a lost or retired terminal (its keys stop verifying at once), or re-enable it."""
     status = "disabled" if action == "disable" else "active"
+    before = terminals.get_terminal(uow, terminal_id).status
     terminals.set_terminal_status(uow, terminal_id, status)
+    audit.record(uow, ledger.clock(), person.id, f"terminal.{action}", terminal_id,
+                 {"status": before}, {"status": status}, API)  # fmt: skip
     ledger.keys.forget()
     return {"id": terminal_id, "status": status}
 
@@ -140,6 +148,8 @@ def terminal_status(
 @router.post("/v1/keys/{key_id}/revoke")
 def revoke_key(key_id: str, person: Admin, ledger: LedgerDep, uow: WriteUow) -> dict[str, str]:
     terminals.revoke_key(uow, key_id, ledger.clock())
+    audit.record(uow, ledger.clock(), person.id, "key.revoke", key_id, None, {"revoked": True},
+                 API)  # fmt: skip
     ledger.keys.forget(key_id)
     return {"key_id": key_id, "status": "revoked"}
 
@@ -149,6 +159,8 @@ def create_program(
     body: ProgramIn, person: Admin, ledger: LedgerDep, uow: WriteUow
 ) -> dict[str, Any]:
     programs.create_program(uow, body.id, body.name, body.spec(), body.validity_s, ledger.clock())
+    audit.record(uow, ledger.clock(), person.id, "program.create", body.id, None,
+                 body.model_dump(), API)  # fmt: skip
     return {"id": body.id}
 
 
@@ -189,4 +201,6 @@ def create_people(
 ) -> dict[str, str]:
     """Create a person; the answer holds their API token (shown once)."""
     token = create_person(uow, body.id, body.name, body.role, body.store_id, ledger.clock())
+    after = {"name": body.name, "role": str(body.role), "store_id": body.store_id}
+    audit.record(uow, ledger.clock(), person.id, "person.create", body.id, None, after, API)
     return {"id": body.id, "token": token}

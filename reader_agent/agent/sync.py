@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
 
@@ -135,6 +136,16 @@ class Syncer:
         self.status.last_ok_at = self.monotonic()
         return self.hotlist.replace(blocked, media, pending)
 
+    def lookup(self, instrument: str) -> dict[str, Any]:
+        """The ledger's view of an instrument, asked now: LedgerUnavailable without an answer,
+        LedgerRefused when it answers no (not_found ...)."""
+        try:
+            found = self.client.lookup(instrument)
+        except httpx.HTTPError as exc:
+            self._failed(f"lookup: {exc}")
+            raise LedgerUnavailable(str(exc)) from exc
+        self.status.last_ok_at = self.monotonic()
+        return found
 
     def refresh_kit(self) -> int | None:
         """The QR key set, revocation list and gates; None when the ledger has none to give
@@ -156,6 +167,10 @@ class Syncer:
             return None
 
 
+class TornRound(Protocol):
+    def round(self, poll: bool = True) -> int: ...
+
+
 class SyncLoop:
     """The background loop: flush the outbox, refresh the hotlist, back off while down."""
 
@@ -166,6 +181,7 @@ class SyncLoop:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._hotlist_due = 0.0
+        self.torn: TornRound | None = None  # reports tears whose card left (agent.torn)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ledger-sync", daemon=True)
@@ -180,11 +196,14 @@ class SyncLoop:
     def round(self) -> None:
         """One round: the hotlist when due, then the outbox. Raises LedgerUnavailable."""
         now = time.monotonic()
+        torn_due = now >= self._hotlist_due  # asked about at the hotlist's pace
         if now >= self._hotlist_due:
             self.syncer.refresh_hotlist()
             self.syncer.refresh_kit()
             self._hotlist_due = now + self.hotlist_s
         self.syncer.flush()
+        if self.torn is not None and self.torn.round(poll=torn_due):
+            self.syncer.flush()  # those the ledger applied: their resend answers `exists`
         self.syncer.outbox.prune_done(DONE_KEPT)
 
     def _run(self) -> None:
