@@ -7,7 +7,9 @@ still work); the default `full` measures at the sizes the project's figures are 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 import pytest
@@ -22,6 +24,11 @@ class BenchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARDSVC_BENCH_")
 
     scale: Literal["full", "smoke"] = "full"
+    # Where the growth benchmark keeps the large ledgers it generates (outside the repository;
+    # a 10M-instrument SQLite ledger is ~2 GB): generated once, reused by later runs.
+    cache_dir: Path = Path(tempfile.gettempdir()) / "cardsvc-bench-cache"
+    # The ledger sizes the growth benchmark compares with its 10k-instrument baseline.
+    growth_sizes: list[int] = [1_000_000, 10_000_000]
 
 
 SETTINGS = BenchSettings()
@@ -54,6 +61,16 @@ def median_seconds(benchmark: object) -> float | None:
     inner = getattr(stats, "stats", stats)
     median = getattr(inner, "median", None)
     return float(median) if median is not None else None
+
+
+def round_ms(benchmark: object, q: float) -> float | None:
+    """The q-th percentile (nearest rank) of the benchmark's round times, in ms; None when
+    timing is disabled."""
+    stats = getattr(benchmark, "stats", None)
+    data = sorted(getattr(getattr(stats, "stats", stats), "data", None) or [])
+    if not data:
+        return None
+    return round(1000 * data[min(len(data) - 1, max(0, round(q / 100 * len(data)) - 1))], 2)
 
 
 def run_rounds(

@@ -77,10 +77,12 @@ class World:
         return batch.model_dump_json(exclude_defaults=True).encode()
 
 
-def seed(engine: Engine, instrument_count: int, now: int) -> World:
+def seed(
+    engine: Engine, instrument_count: int, now: int, signer: InMemorySigner | None = None
+) -> World:
     """Migrate `engine`'s database and load the store, program, terminal and cards."""
     upgrade(engine)
-    signer = InMemorySigner()
+    signer = signer or InMemorySigner()
     with Database(engine).write() as uow:
         terminals.create_store(uow, STORE, "Benchmark store", now)
         create_program(uow, PROGRAM, "Benchmark prepaid", SPEC, None, now)

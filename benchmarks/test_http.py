@@ -1,11 +1,14 @@
 """Online signed requests over HTTP: 64 concurrent clients, one signed single-transaction
 redemption per request, against the real service and against a bare endpoint.
 
-Both servers are uvicorn subprocesses on loopback ports, one worker, uvloop + httptools, no
-access log. The ledger is the real app (`cardsvc.api.app:create_app`) on a seeded SQLite file
-(WAL, synchronous=FULL): each request is verified, parsed, group-committed and answered once
-durable. The baseline is `bare_app` below: it only verifies the request's signature (the same
-`verify_request`, a fixed key) and answers a small JSON. Requests are signed before the clock
+Both servers are uvicorn subprocesses on loopback ports, uvloop + httptools, no access log, in
+three set-ups (the issue's table): SQLite with one worker, PostgreSQL with one worker, and
+PostgreSQL with two workers (then a one-worker ledger on the same database is timed too, for
+the two-worker speed-up). The ledger is the real app (`cardsvc.api.app:create_app`) on a
+seeded database (SQLite: WAL, synchronous=FULL): each request is verified, parsed,
+group-committed and answered once durable. The baseline is `bare_app` below, with as many
+workers: it only verifies the request's signature (the same `verify_signed`, a fixed key) and
+answers a small JSON. Requests are signed before the clock
 starts (signing is the terminal's cost). The load generator is this process: 64 keep-alive
 connections on one uvloop event loop, sharing the machine's 2 cores with the server; its CPU
 time is reported too.
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +35,15 @@ from typing import Any
 import httpx
 import pytest
 import uvloop
-from conftest import median_seconds, per_second, run_rounds, scaled
+from conftest import is_smoke, median_seconds, per_second, run_rounds, scaled
 from fastapi import FastAPI, Request
 from ledger_world import World, seed
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from cardsvc.protocol.signing import KeyStatus, sign_request, verify_request
+from cardsvc.protocol.signing import KeyStatus, sign_request
+from cardsvc.protocol.strict_verify import verify_signed
 from cardsvc.storage.db import make_engine
+from cardsvc.storage.provision import temporary_database
 
 CLIENTS = 64
 REQUESTS = scaled(6_000, 128)  # per timed round, shared by the clients
@@ -48,7 +54,8 @@ STARTUP_S = 60.0
 PATH = "/v1/batches"
 BARE_KEY_ENV = "CARDSVC_BENCH_BARE_KEY"  # the bare app's one public key (base64), its terminal
 BARE_TERMINAL_ENV = "CARDSVC_BENCH_BARE_TERMINAL"
-SERVER_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--workers", "1", "--no-access-log")
+SERVER_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log")
+LEDGER_APP = "cardsvc.api.app:create_app"
 
 
 def bare_app() -> FastAPI:
@@ -59,7 +66,7 @@ def bare_app() -> FastAPI:
     @app.post(PATH)
     async def verify_only(request: Request) -> dict[str, str]:
         body = await request.body()
-        verify_request(
+        verify_signed(
             request.method,
             str(request.url),
             request.headers,
@@ -210,49 +217,87 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # --- the benchmark ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Setup:
+    """One configuration the issue's table asks for: the engine and the uvicorn workers."""
+
+    engine: str
+    workers: int
+    compare_one_worker: bool = False  # also time a one-worker ledger on the same database
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine}-{self.workers}w"
+
+
+SETUPS = [Setup("sqlite", 1), Setup("postgresql", 1), Setup("postgresql", 2, True)]
+if is_smoke():  # the two-worker set-up starts a one-worker ledger too: it covers both
+    SETUPS.remove(Setup("postgresql", 1))
+
+
 @dataclass
 class Servers:
     world: World
     ledger: Server
     bare: Server
+    one_worker: Server | None = None
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    tmp = tmp_path_factory.mktemp("http")
-    url = f"sqlite:///{tmp / 'ledger.db'}"
-    engine = make_engine(url)
-    world = seed(engine, INSTRUMENTS, int(time.time()))
-    engine.dispose()
-    ledger = start_server(
-        "cardsvc.api.app:create_app", {"CARDSVC_DATABASE_URL": url}, tmp / "ledger.log"
-    )
-    try:
+@contextmanager
+def ledger_database(setup: Setup, tmp: Path) -> Iterator[str]:
+    if setup.engine == "sqlite":
+        yield f"sqlite:///{tmp / 'ledger.db'}"
+        return
+    server_url = os.environ.get("CARDSVC_TEST_PG_URL", "")
+    if not server_url:
+        pytest.skip("CARDSVC_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL)")
+    with temporary_database(server_url, "cardsvc_bench_http") as url:
+        yield url
+
+
+@pytest.fixture(params=SETUPS, ids=lambda s: s.name)
+def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Servers]:
+    setup: Setup = request.param
+    tmp = tmp_path_factory.mktemp(f"http-{setup.name}")
+    with ledger_database(setup, tmp) as url, ExitStack() as stack:
+        engine = make_engine(url)
+        world = seed(engine, INSTRUMENTS, int(time.time()))
+        engine.dispose()
+        workers = ("--workers", str(setup.workers))
+        env = {"CARDSVC_DATABASE_URL": url, "CARDSVC_WORKERS": str(setup.workers)}
+        ledger = start_server(LEDGER_APP, env, tmp / "ledger.log", *workers)
+        stack.callback(ledger.stop)
         bare_env = {
             BARE_KEY_ENV: base64.b64encode(world.signer.public_key_raw()).decode(),
             BARE_TERMINAL_ENV: world.terminal_id,
         }
-        here = str(Path(__file__).parent)
-        bare = start_server("test_http:bare_app", bare_env, tmp / "bare.log", "--app-dir", here)
-        try:
-            for server in (ledger, bare):  # connections, caches, the committer: all warm
-                warm = drive(server.base_url, sign_redemptions(world, server.base_url, WARMUP))
-                assert not warm.failures, warm.failures[:5]
-            yield Servers(world, ledger, bare)
-        finally:
-            bare.stop()
-    finally:
-        ledger.stop()
+        here = ("--app-dir", str(Path(__file__).parent))
+        bare = start_server("test_http:bare_app", bare_env, tmp / "bare.log", *workers, *here)
+        stack.callback(bare.stop)
+        one = None
+        if setup.compare_one_worker:
+            one = start_server(LEDGER_APP, env, tmp / "one.log", "--workers", "1")
+            stack.callback(one.stop)
+        for server in (ledger, bare, *([one] if one else [])):  # connections, caches: warm
+            warm = drive(server.base_url, sign_redemptions(world, server.base_url, WARMUP))
+            assert not warm.failures, warm.failures[:5]
+        yield Servers(world, ledger, bare, one)
 
 
 def test_signed_redemptions_over_http(benchmark: BenchmarkFixture, servers: Servers) -> None:
     ledger_runs: list[Load] = []
     bare_runs: list[Load] = []
+    one_runs: list[Load] = []
 
     def setup() -> tuple[tuple[list[bytes]], dict[str, Any]]:
-        # A bare-endpoint run before every timed ledger run: both under the same machine load.
+        # The baselines run before every timed ledger run: all under the same machine load.
         bare_requests = sign_redemptions(servers.world, servers.bare.base_url, REQUESTS)
         bare_runs.append(drive(servers.bare.base_url, bare_requests))
+        if servers.one_worker is not None:
+            one = servers.one_worker.base_url
+            one_runs.append(drive(one, sign_redemptions(servers.world, one, REQUESTS)))
         return (sign_redemptions(servers.world, servers.ledger.base_url, REQUESTS),), {}
 
     def run(requests: list[bytes]) -> Load:
@@ -261,19 +306,26 @@ def test_signed_redemptions_over_http(benchmark: BenchmarkFixture, servers: Serv
         return load
 
     run_rounds(benchmark, run, setup, ROUNDS)
-    for load in (*ledger_runs, *bare_runs):
+    for load in (*ledger_runs, *bare_runs, *one_runs):
         assert not load.failures, load.failures[:5]
         assert len(load.latencies) == REQUESTS
     timed = ledger_runs[-ROUNDS:] if len(ledger_runs) > ROUNDS else ledger_runs
-    _report(benchmark, timed, bare_runs[-len(timed) :])
+    _report(benchmark, timed, bare_runs[-len(timed) :], one_runs[-len(timed) :])
 
 
-def _report(benchmark: BenchmarkFixture, ledger: list[Load], bare: list[Load]) -> None:
-    """extra_info: tx/s, p50 and p99 in ms of the ledger and of the bare endpoint."""
+def _median_rate(loads: list[Load]) -> float:
+    rates = sorted(per_second(REQUESTS, load.seconds) for load in loads)
+    return rates[len(rates) // 2] if rates else 0.0
+
+
+def _report(
+    benchmark: BenchmarkFixture, ledger: list[Load], bare: list[Load], one: list[Load]
+) -> None:
+    """extra_info: tx/s, p50 and p99 in ms of the ledger and of the bare endpoint (and of the
+    one-worker ledger, where two workers are measured)."""
     median = median_seconds(benchmark)
     tx_s = per_second(REQUESTS, median) if median is not None else 0.0
-    bare_rates = sorted(per_second(REQUESTS, load.seconds) for load in bare)
-    bare_tx_s = bare_rates[len(bare_rates) // 2]
+    bare_tx_s = _median_rate(bare)
 
     def ms(loads: list[Load], q: float) -> float:
         return round(1000 * percentile([x for load in loads for x in load.latencies], q), 2)
@@ -294,3 +346,10 @@ def _report(benchmark: BenchmarkFixture, ledger: list[Load], bare: list[Load]) -
         client_cpu_share=client_cpu(ledger),  # cores the load generator used (of 2)
         baseline_client_cpu_share=client_cpu(bare),
     )
+    if one:
+        one_tx_s = _median_rate(one)
+        benchmark.extra_info.update(
+            one_worker_tx_per_s=round(one_tx_s),
+            one_worker_p99_ms=ms(one, 99),
+            ratio_to_one_worker=round(tx_s / one_tx_s, 3) if one_tx_s and median else 0.0,
+        )

@@ -13,7 +13,8 @@ clock starts, so it measures the database alone. One baseline batch runs before 
 ingest round (in the benchmark's untimed setup), so both see the same machine load: the
 machine is shared and noisy, and only a ratio measured in one run means anything.
 
-Target (the project's issue): ingest tx/s >= 0.8 x baseline tx/s on SQLite.
+Targets (issue 13): ingest tx/s >= 0.8 x baseline tx/s on both engines, and >= 15,000 tx/s on
+PostgreSQL.
 Run: `python -m pytest benchmarks/test_ingest.py` (full size) or with
 CARDSVC_BENCH_SCALE=smoke and `--benchmark-disable` (proves it works, in seconds).
 """
@@ -30,7 +31,7 @@ from typing import Any, Protocol
 
 import psycopg
 import pytest
-from conftest import median_seconds, per_second, run_rounds, scaled
+from conftest import median_seconds, per_second, round_ms, run_rounds, scaled
 from ledger_world import World, seed
 from pytest_benchmark.fixture import BenchmarkFixture
 from sqlalchemy import Engine
@@ -38,7 +39,8 @@ from sqlalchemy.engine import make_url
 
 from cardsvc.core import Policy
 from cardsvc.protocol.messages import BatchRequest, TransactionMsg
-from cardsvc.protocol.signing import sign_request, verify_request
+from cardsvc.protocol.signing import sign_request
+from cardsvc.protocol.strict_verify import verify_signed
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.services.ingest import Actor, Evidence, Submission, SubmissionResult
 from cardsvc.services.terminals import KeyDirectory
@@ -52,7 +54,8 @@ INSTRUMENTS = scaled(100_000, 1_000)
 ROUNDS = 30
 IN_FLIGHT_BATCHES = scaled(10, 2)  # per timed round of the two-in-flight benchmark
 IN_FLIGHT_ROUNDS = 5
-TARGET_RATIO = 0.8
+TARGET_RATIO = 0.8  # both engines (issue 13)
+PG_TARGET_TX_S = 15_000  # PostgreSQL, absolute: on this machine kind, quiet
 URL = "http://ledger.bench/v1/batches"
 WINDOW_S = 300
 TERMINAL = "BENCH01-POS1"
@@ -80,7 +83,7 @@ class Ingest:
 
     def __call__(self, headers: dict[str, str], body: bytes) -> SubmissionResult:
         now = clock()
-        params, key = verify_request(
+        params, key = verify_signed(
             "POST",
             URL,
             headers,
@@ -311,6 +314,10 @@ def _report(benchmark: BenchmarkFixture, backend: str, baseline_tx_s: float, txs
         tx_per_s=round(tx_s),
         baseline_tx_per_s=round(baseline_tx_s),
         ratio_to_baseline=round(ratio, 3),
-        target_ratio=TARGET_RATIO if backend == "sqlite" else None,
-        target_met=(ratio >= TARGET_RATIO) if backend == "sqlite" and median else None,
+        p50_ms=round_ms(benchmark, 50),  # per round: one batch (or all batches in flight)
+        p99_ms=round_ms(benchmark, 99),
+        target_ratio=TARGET_RATIO,
+        target_met=(ratio >= TARGET_RATIO) if median else None,
+        target_tx_per_s=PG_TARGET_TX_S if backend == "postgresql" else None,
+        target_tx_met=(tx_s >= PG_TARGET_TX_S) if backend == "postgresql" and median else None,
     )

@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from cardsvc.protocol.signing import SignatureParams, verify_request
+from cardsvc.protocol.signing import SignatureParams
+from cardsvc.protocol.strict_verify import verify_signed
 from cardsvc.services.errors import UnsupportedMediaType
 from cardsvc.services.ingest import Actor, Evidence
 from cardsvc.services.people import Person, authenticate
@@ -74,7 +75,7 @@ async def signed_request(request: Request, ledger: LedgerDep) -> SignedRequest:
     """Verify the terminal's RFC 9421 signature over this request (raises SignatureRejected)."""
     body = await request.body()
     now = ledger.clock()
-    params, key = verify_request(
+    params, key = verify_signed(
         request.method,
         str(request.url),
         request.headers,

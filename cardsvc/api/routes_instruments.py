@@ -18,6 +18,7 @@ from cardsvc.api.views import (
     Liability,
 )
 from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.wire import result_msg
 from cardsvc.services import queries
 from cardsvc.services.clearing import clearing
 from cardsvc.services.ingest import Actor, Submission
@@ -75,7 +76,7 @@ async def act(
     msg = staff_instruction(action, instrument_id)
     actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
     outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
-    return outcome.results[0]
+    return result_msg(outcome.results[0])
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)

@@ -1,9 +1,10 @@
 """What the ledger is asked to do, as the ingest sees it: an `Instruction`.
 
 Terminals send `protocol.messages.TransactionMsg` (validated at the edge, terminal operations
-only); the service itself makes `ServiceInstruction`s for people (block, unblock, expire) and
-for bulk issues (printed vouchers and tickets). Both have the same fields, so the hot path
-takes wire messages as they are, with no copy per transaction.
+only; on the hot path its msgspec mirror, `protocol.wire.WireTransaction`); the service makes
+`ServiceInstruction`s for people (block, unblock, expire) and for bulk issues (printed vouchers
+and tickets). All have the same fields, so the hot path takes wire messages as they are, with
+no copy per transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from cardsvc.protocol.messages import CardEvidence
 
 StaffOp = Literal["block", "unblock", "expire", "expire_points", "tier_review"]
 FundingSource = Literal["cash", "promotion"]
+
+
+class CardFields(Protocol):
+    """What a purse card reported (protocol.messages.CardEvidence or its wire mirror)."""
+
+    @property
+    def uid(self) -> str: ...
+    @property
+    def counter(self) -> int: ...
+    @property
+    def before(self) -> int: ...
+    @property
+    def after(self) -> int: ...
 
 
 class Instruction(Protocol):
@@ -49,7 +63,7 @@ class Instruction(Protocol):
     @property
     def occurred_at(self) -> int | None: ...
     @property
-    def card(self) -> CardEvidence | None: ...
+    def card(self) -> CardFields | None: ...
     @property
     def excluded(self) -> int: ...
     @property

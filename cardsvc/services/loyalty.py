@@ -22,6 +22,7 @@ from cardsvc.core import tiers as tier_rules
 from cardsvc.core.calendar import local_day, yyyymmdd
 from cardsvc.core.loyalty_ops import rules_at
 from cardsvc.protocol.messages import ResultMsg
+from cardsvc.protocol.wire import result_msg
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.services.errors import Conflict, Invalid, NotFound
 from cardsvc.services.ingest import Actor, Submission
@@ -86,14 +87,14 @@ def award_points(
     """Bonus points for a member, exactly once per `key` (waits for the commit)."""
     msg = adjustment("award", instrument_id, points, reason, key)
     sub = Submission(Actor("loyalty", store, by_user), [msg])
-    return committer.submit(sub).result(timeout=timeout_s).results[0]
+    return result_msg(committer.submit(sub).result(timeout=timeout_s).results[0])
 
 
 async def submit_adjustment(
     committer: GroupCommitter, msg: ServiceInstruction, actor: Actor
 ) -> ResultMsg:
     outcome = await asyncio.wrap_future(committer.submit(Submission(actor, [msg])))
-    return outcome.results[0]
+    return result_msg(outcome.results[0])
 
 
 # --- what a member sees ----------------------------------------------------------------------

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 
@@ -88,6 +89,8 @@ def select_in(
     by index or by hash, never a 500-item list compared with every candidate row (what
     `= ANY(%s)` and a 500-item IN list became whenever statistics were stale: ~10-20 ms)."""
     rows: list[tuple[Any, ...]] = []
+    if mark != "?":
+        chunk = max(chunk, len(ids))  # one array parameter: no list to bound, one round trip
     for i in range(0, len(ids), chunk):
         part = list(ids[i : i + chunk])
         if mark == "?":
@@ -97,3 +100,60 @@ def select_in(
             cur.execute(sql.format(in_ids=f"IN (SELECT unnest({mark}::{array}))"), (*first, part))
         rows.extend(cur.fetchall())
     return rows
+
+
+# --- bulk writes: executemany on SQLite, one statement of array columns on PostgreSQL -----------
+# psycopg's executemany sends one INSERT per row (pipelined, yet parsed, planned and executed
+# row by row on the server); `INSERT ... SELECT * FROM unnest(%s::t1[], %s::t2[], ...)` hands
+# the server every row in one statement with one parameter per column. SQLite is in-process:
+# its executemany is already the cheapest form.
+
+
+@lru_cache(maxsize=64)
+def _pg_arrays(table: Table, cols: tuple[str, ...]) -> str:
+    """`unnest`'s arguments: one typed array parameter per column, types from schema.py."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in cols)
+
+
+def _columns_of(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    assert all(len(r) == width for r in rows), "every row has one value per column"
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def insert_rows(
+    cur: Any, mark: str, table: Table, cols: Sequence[str], rows: Sequence[Sequence[Any]],
+    suffix: str = "",
+) -> None:  # fmt: skip
+    """INSERT `rows` (tuples in the order of `cols`) into `table`; `suffix` follows (ON
+    CONFLICT ...)."""
+    if not rows:
+        return
+    names = ", ".join(cols)
+    if mark == "?":
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({markers(mark, len(cols))}){suffix}"
+        cur.executemany(sql, rows)
+        return
+    arrays = _pg_arrays(table, tuple(cols))
+    sql = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}){suffix}"
+    cur.execute(sql, _columns_of(rows, len(cols)))
+
+
+def update_rows(
+    cur: Any, mark: str, table: Table, cols: Sequence[str], key: str,
+    rows: Sequence[Sequence[Any]],
+) -> None:  # fmt: skip
+    """UPDATE `table` SET `cols` WHERE `key` matches, per row (values of `cols`, then the key)."""
+    if not rows:
+        return
+    if mark == "?":
+        sets = ", ".join(f"{c} = ?" for c in cols)
+        cur.executemany(f"UPDATE {table.name} SET {sets} WHERE {key} = ?", rows)
+        return
+    every = (*cols, key)
+    sets = ", ".join(f"{c} = v.{c}" for c in cols)
+    cur.execute(
+        f"UPDATE {table.name} AS t SET {sets} FROM unnest({_pg_arrays(table, every)})"
+        f" AS v({', '.join(every)}) WHERE t.{key} = v.{key}",
+        _columns_of(rows, len(every)),
+    )

@@ -1,10 +1,11 @@
 """Loading the state a batch needs and persisting what the core changed.
 
-The hot path: driver-level statements with plain tuples and executemany, never the ORM nor
-Core's per-row parameter processing (FACTS-perf: the ORM is ~27x slower than executemany, and
-Core's dict-per-row and expanding-IN rendering cost a third of a 1000-transaction commit). The
-SQL is plain text that SQLite and PostgreSQL both accept; column lists are checked against
-schema.py at import, so a schema change cannot silently drift from these statements.
+The hot path: driver-level statements with plain tuples, never the ORM nor Core's per-row
+parameter processing (FACTS-perf: the ORM is ~27x slower than executemany, and Core's
+dict-per-row and expanding-IN rendering cost a third of a 1000-transaction commit). Writes are
+executemany on SQLite and one statement of array columns per table on PostgreSQL, in one
+pipeline (db.insert_rows, db.update_rows); column lists are checked against schema.py at
+import, so a schema change cannot silently drift from these statements.
 On PostgreSQL the instruments a batch touches are locked with SELECT ... FOR UPDATE in id order,
 so concurrent workers never deadlock; SQLite serialises writers with BEGIN IMMEDIATE.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from enum import Enum
 from typing import Any, NamedTuple, TypeVar
 
@@ -33,7 +35,7 @@ from cardsvc.core import (
     Unit,
 )
 from cardsvc.core.accounts import is_instrument_account
-from cardsvc.storage.db import driver_cursor, marker, markers, select_in
+from cardsvc.storage.db import driver_cursor, insert_rows, marker, select_in, update_rows
 from cardsvc.storage.loyalty import LoyaltyRepository
 from cardsvc.storage.loyalty_codec import earning_from_json, inputs_from_json, journal_json
 from cardsvc.storage.programs import ProgramRepository
@@ -81,6 +83,7 @@ _LOAD_INSTRUMENT_COLS = _columns(
     "id program_id balance status uses_left last_used_at issued_at valid_from valid_until holds",
 )
 _POSTING_COLS = _columns(postings, "tx_id account unit amount at")
+_UPDATE_COLS = _columns(instruments, "balance status uses_left last_used_at holds")  # + id
 _REVERSAL_COLS = _columns(tx_reversals, "tx_id refunded voided")
 
 
@@ -94,10 +97,6 @@ class TxMeta(NamedTuple):
     by_user: str | None = None
     card_uid: str | None = None  # purse cards: the UID and counter the card reported
     card_counter: int | None = None
-
-
-def _insert_sql(table: str, cols: Sequence[str], mark: str) -> str:
-    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({markers(mark, len(cols))})"
 
 
 class LedgerRepository:
@@ -233,16 +232,24 @@ class LedgerRepository:
         meta: dict[str, TxMeta],
         now: int,
     ) -> None:
-        """Write what `apply` changed: instruments, journal rows, postings, reversal records."""
-        self._write_instruments(state, existed)
-        self._write_journal(state, meta)
-        if batch_postings:
-            self.cur.executemany(
-                _insert_sql("postings", _POSTING_COLS, self.mark),
+        """Write what `apply` changed: instruments, journal rows, postings, reversal records.
+        On PostgreSQL the writes go in one pipeline: one round trip for all of them, not one
+        per statement (their results are not needed until COMMIT)."""
+        with self._pipeline():
+            self._write_instruments(state, existed)
+            self._write_journal(state, meta)
+            insert_rows(
+                self.cur, self.mark, postings, _POSTING_COLS,
                 [(p.tx_id, p.account, str(p.unit), p.amount, now) for p in batch_postings],
-            )
-        self._write_reversals(state)
-        self.loyalty.persist(state, now)
+            )  # fmt: skip
+            self._write_reversals(state)
+            self.loyalty.persist(state, now)
+
+    def _pipeline(self) -> AbstractContextManager[object]:
+        if self.mark == "?":
+            return nullcontext()
+        pipeline: AbstractContextManager[object] = self.cur.connection.pipeline()
+        return pipeline
 
     def _write_instruments(self, state: LedgerState, existed: set[str]) -> None:
         changed = [
@@ -257,15 +264,8 @@ class LedgerRepository:
         }
         new = [_instrument_row(i, issued_at.get(i.id)) for i in changed if i.id not in existed]
         old = [_instrument_update(inst) for inst in changed if inst.id in existed]
-        if new:
-            self.cur.executemany(_insert_sql("instruments", _INSTRUMENT_COLS, self.mark), new)
-        if old:
-            m = self.mark
-            self.cur.executemany(
-                f"UPDATE instruments SET balance = {m}, status = {m}, uses_left = {m},"
-                f" last_used_at = {m}, holds = {m} WHERE id = {m}",
-                old,
-            )
+        insert_rows(self.cur, self.mark, instruments, _INSTRUMENT_COLS, new)
+        update_rows(self.cur, self.mark, instruments, _UPDATE_COLS, "id", old)
 
     def _write_journal(self, state: LedgerState, meta: dict[str, TxMeta]) -> None:
         rows = []
@@ -303,22 +303,20 @@ class LedgerRepository:
                     loyal,
                 )
             )  # the order of _JOURNAL_COLS
-        if rows:
-            self.cur.executemany(_insert_sql("transactions", _JOURNAL_COLS, self.mark), rows)
+        insert_rows(self.cur, self.mark, transactions, _JOURNAL_COLS, rows)
 
     def _write_reversals(self, state: LedgerState) -> None:
         rows = [
             (i, state.records[i].refunded, state.records[i].voided)
             for i in sorted(state.changed_records)
         ]
-        if rows:
-            # ON CONFLICT ... DO UPDATE: the same text on SQLite (>= 3.24) and PostgreSQL.
-            self.cur.executemany(
-                _insert_sql("tx_reversals", _REVERSAL_COLS, self.mark)
-                + " ON CONFLICT (tx_id) DO UPDATE"
-                " SET refunded = excluded.refunded, voided = excluded.voided",
-                rows,
-            )
+        # ON CONFLICT ... DO UPDATE: the same text on SQLite (>= 3.24) and PostgreSQL; the ids
+        # are distinct (PostgreSQL refuses one statement that updates a row twice).
+        insert_rows(
+            self.cur, self.mark, tx_reversals, _REVERSAL_COLS, rows,
+            " ON CONFLICT (tx_id) DO UPDATE SET refunded = excluded.refunded,"
+            " voided = excluded.voided",
+        )  # fmt: skip
 
 
 def _holds_from(text: str) -> dict[str, Hold]:
