@@ -71,6 +71,7 @@ def seed_members(engine: Engine, count: int, now: int) -> None:
                 {"instrument_id": i, "program_id": PROGRAM, "tier": "silver",
                  "floor_tier": "silver", "tier_since": now - 200 * DAY_S,
                  "review_at": now + 165 * DAY_S, "debt": 0, "lots": lots, "days": days,
+                 "days_spend": 300_000 * WEEKS, "days_points": 30 * WEEKS,
                  "next_expiry": first, "updated_at": now} for i in ids
             ])  # fmt: skip
 

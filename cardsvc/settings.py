@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Largest request body accepted (a full batch of 8192 transactions is ~2.5 MB).
     max_body_bytes: int = 4 * 1024 * 1024
     sqlite_cache_mb: int = 64
+    # A replaced purse card's value is held this long for late offline taps of the old card
+    # synced from tills, then moved to the new card.
+    card_holding_window_s: int = Field(7 * 24 * 3600, ge=0, le=90 * 24 * 3600)
 
     # The back office (/admin): sign-in lock-out and sessions (dates are Asia/Ho_Chi_Minh).
     backoffice_max_failures: int = Field(5, ge=1, le=100)

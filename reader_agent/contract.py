@@ -52,6 +52,26 @@ class IssueRequest(TapRequest):
     request_id: Id | None = None
 
 
+Uid = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{8,20}$", description="card number (UID hex)")]
+
+
+class CardReading(BaseModel):
+    """A damaged card read at this counter (POST /v1/tap): its purse value and counter."""
+
+    value: int = Field(ge=0, le=2**31 - 1, strict=True)
+    counter: int = Field(ge=0, le=2**32 - 1, strict=True)
+
+
+class ReplaceRequest(TapRequest):
+    """Replace a lost, stolen or damaged card: the new card is tapped during this request."""
+
+    old_uid: Uid
+    reason: Literal["lost", "stolen", "damaged"]
+    request_id: Id = Field(description="the replacement's id: a retry never replaces twice")
+    reading: CardReading | None = None
+
+
+
 StaffId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Pin = Annotated[str, Field(min_length=4, max_length=8, pattern=r"^[0-9]+$",
                            description="the staff member's PIN (never stored, never logged)")]
@@ -61,6 +81,31 @@ class QrRequest(BaseModel):
     """A scanned QR payload (keyboard-wedge scanner, camera or pasted)."""
 
     payload: str = Field(min_length=1, max_length=1200)
+
+
+Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
+Points = Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True, description="points")]
+
+
+class PurchaseRequest(TapRequest):
+    """A sale for a member (tap the member card): it earns points, and may spend some."""
+
+    amount: Amount = Field(description="the receipt total, whole đồng")
+    points: Points = Field(0, description="points spent as a tender (online only)")
+    excluded: Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)] = Field(
+        0, description="đồng of lines that earn nothing (gift cards, top-ups)"
+    )
+    tenders: dict[Tender, Annotated[int, Field(ge=0, le=AMOUNT_MAX, strict=True)]] | None = None
+    request_id: Id | None = Field(None, description="the sale's id: a retry never earns twice")
+
+
+class AdjustPointsRequest(TapRequest):
+    """Staff move a member's points up (award) or down (deduct), with a reason."""
+
+    op: Literal["award", "deduct"]
+    points: Annotated[int, Field(ge=1, le=AMOUNT_MAX, strict=True)]
+    reason: Id
+    request_id: Id | None = None
 
 
 class ShiftRequest(BaseModel):
@@ -184,6 +229,16 @@ class RecoveredEntry(Answer):
     code: str | None = None
 
 
+class WrittenUpdate(Answer):
+    """A value change made at the ledger, written to the purse at this tap (exactly once)."""
+
+    tx_id: str | None = None
+    amount: int = 0  # đồng the card changed by (credit or debit)
+    code: str = ""  # ok; or the ledger's refusal (the card was then set back)
+    card_value: int | None = None
+    compensated: bool = False
+
+
 class CardAnswer(Answer):
     """A tap: the card and, when the ledger answered, its view of the instrument."""
 
@@ -197,6 +252,7 @@ class CardAnswer(Answer):
     ledger: dict[str, Any] | None = None
     agree: bool | None = None  # the purse holds what the ledger says (None: either unknown)
     recovered: list[RecoveredEntry] = Field(default_factory=list)
+    updates: list[WrittenUpdate] = Field(default_factory=list)  # ledger-side changes written
 
 
 class OperationResult(Answer):
@@ -217,6 +273,42 @@ class OperationResult(Answer):
     detail: str = ""
     unit: str | None = None  # VND, or PTS for member points (None: not known to the agent)
     ok: bool = False
+    # Loyalty operations: the ledger's LoyaltyMsg as it sent it (points earned, spent, the
+    # rules that earned them, the tier), passed through; None until the ledger answered.
+    loyalty: dict[str, Any] | None = None
+
+
+class CardRecord(Answer):
+    """The ledger's record of a card (by its number): state, instrument, balance."""
+
+    uid: str
+    instrument: str
+    card_type: str | None = None  # desfire, ntag, uid (None: issued before media existed)
+    state: str = ""  # active, lost, stolen, damaged, replaced
+    window_until: int | None = None  # a replaced card's late taps are accepted until then
+    created_at: int = 0
+    changed_at: int = 0
+    balance: int = 0
+    instrument_status: str = ""
+    program: str = ""
+    pending_updates: int = 0  # đồng changed at the ledger, not yet on the card
+
+
+class ReplaceAnswer(Answer):
+    """The receipt of a replacement."""
+
+    id: str
+    instrument: str
+    old_uid: str
+    new_uid: str
+    reason: str
+    store: str
+    state: str  # holding (late taps of the old card accepted until window_until), closed
+    created_at: int
+    window_until: int
+    held_amount: int = 0  # the old card's value, held for its late taps
+    moved: int | None = None  # moved to the new card when the window closed
+    spent_late: int | None = None  # spent by late taps of the old card
 
 
 class CardProgram(Answer):
@@ -400,6 +492,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_CARD = "unknown_card"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
+    CARD_MEDIUM_BLOCKED = "card_medium_blocked"  # the old card is already reported or replaced
+    CARD_MEDIUM_MISMATCH = "card_medium_mismatch"  # the new card already belongs to someone
     WRONG_PIN = "wrong_pin"  # an unknown staff id or a wrong PIN (not told apart)
     STAFF_LOCKED = "staff_locked"  # too many wrong PINs: wait
     LEDGER_UNAVAILABLE = "ledger_unavailable"  # this needs the ledger, which is not reachable
@@ -414,6 +508,8 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_CARD: 422,
     ErrorCode.INVALID: 422,  # a value the agent refuses (also FastAPI's own request check)
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CARD_MEDIUM_BLOCKED: 409,
+    ErrorCode.CARD_MEDIUM_MISMATCH: 409,
     ErrorCode.WRONG_PIN: 403,
     ErrorCode.STAFF_LOCKED: 429,
     ErrorCode.LEDGER_UNAVAILABLE: 503,
@@ -467,6 +563,14 @@ TOP_UP = Route("POST", "/v1/top-up", OperationResult, TopUpRequest, _TAP_ERRORS)
 REDEEM = Route("POST", "/v1/redeem", OperationResult, RedeemRequest, _TAP_ERRORS)
 REFUND = Route("POST", "/v1/refund", OperationResult, RefundRequest, _TAP_ERRORS)
 RESULT = Route("GET", "/v1/results/{tx_id}", OperationResult, None, (ErrorCode.NOT_FOUND,))
+CARD = Route("GET", "/v1/cards/{uid}", CardRecord, None,
+             (ErrorCode.NOT_FOUND, ErrorCode.INVALID, ErrorCode.LEDGER_UNAVAILABLE))  # fmt: skip
+REPLACE = Route("POST", "/v1/cards/replace", ReplaceAnswer, ReplaceRequest,
+                (*_TAP_ERRORS, ErrorCode.NOT_FOUND, ErrorCode.CARD_MEDIUM_BLOCKED,
+                 ErrorCode.CARD_MEDIUM_MISMATCH, ErrorCode.LEDGER_UNAVAILABLE))  # fmt: skip
+PURCHASE = Route("POST", "/v1/purchase", OperationResult, PurchaseRequest, _TAP_ERRORS)
+ADJUST_POINTS = Route("POST", "/v1/points/adjust", OperationResult, AdjustPointsRequest,
+                      _TAP_ERRORS)  # fmt: skip
 # The counter's: programs, codes, receipts, staff and shift reports.
 _LEDGER = (ErrorCode.LEDGER_UNAVAILABLE,)
 PROGRAMS = Route("GET", "/v1/programs", CardPrograms, None, _LEDGER)
@@ -491,6 +595,7 @@ LOOK_TAP = Route("POST", "/v1/look/tap", Look, TapRequest, _TAP_ERRORS)
 ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIFT, TAP, ISSUE,
                              TOP_UP, REDEEM, REFUND, RESULT, ADMIT, ADMIT_TAP, GATE, LOOK,
                              LOOK_TAP, PROGRAMS, QUOTE_CODE, REDEEM_CODE, SELL_CODE, VOID,
-                             RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT)  # fmt: skip
+                             RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT, PURCHASE,
+                             ADJUST_POINTS, CARD, REPLACE)  # fmt: skip
 OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
                                "refund": REFUND}  # fmt: skip

@@ -15,6 +15,7 @@ from cardsvc.api import (
     routes_customers,
     routes_instruments,
     routes_loyalty,
+    routes_media,
     routes_ops,
     routes_public,
     routes_terminal,
@@ -56,8 +57,8 @@ def create_app(
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
-    routers = (routes_terminal, routes_admin, routes_instruments, routes_ops, routes_vouchers,
-               routes_customers, routes_loyalty, routes_counter)  # fmt: skip
+    routers = (routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
+               routes_vouchers, routes_customers, routes_loyalty, routes_counter)  # fmt: skip
     for module in (*routers, routes_public):
         app.include_router(module.router)
     install_backoffice(app)

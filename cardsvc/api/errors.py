@@ -17,6 +17,8 @@ from cardsvc.vouchers.service import VouchersNotConfigured
 _STATUS: dict[type[errors.ServiceError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.CardMediumBlocked: 409,
+    errors.CardMediumMismatch: 409,
     errors.Invalid: 422,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,

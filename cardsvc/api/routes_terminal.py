@@ -103,9 +103,11 @@ async def submit_batch(signed: SignedDep, ledger: LedgerDep) -> Response:
 def terminal_lookup(
     instrument_id: str, signed: SignedDep, ledger: LedgerDep, uow: ReadUow
 ) -> dict[str, Any]:
-    """Balance and status of an instrument, for the terminal that has it in front of it; a
-    member card's tier and points with it."""
-    return with_loyalty(uow, queries.instrument_view(uow, instrument_id), ledger.clock())
+    """Balance and status of an instrument, for the terminal that has it in front of it (a
+    card's name, `card-<UID>`, answers the instrument the card belongs to); a member card's
+    tier and points with it."""
+    view = queries.card_instrument_view(uow, instrument_id)
+    return with_loyalty(uow, view, ledger.clock())
 
 
 KIOSK_HISTORY_MAX = 50
@@ -160,8 +162,10 @@ def terminal_summary(
 
 @router.get("/v1/terminal/hotlist", response_model=Hotlist, responses=ERRORS)
 def terminal_hotlist(signed: SignedDep, uow: ReadUow) -> dict[str, Any]:
-    """Blocked instruments: the terminal refuses them even when offline."""
-    return {"blocked": queries.hotlist(uow)}
+    """Blocked instruments and cards: the terminal refuses them even when offline; and the
+    cards with value changed at the ledger to write to them at their next tap."""
+    return {"blocked": queries.hotlist(uow), "blocked_media": queries.blocked_media(uow),
+            "pending_updates": queries.cards_with_updates(uow)}  # fmt: skip
 
 
 @router.post("/v1/terminal/keys", responses=ERRORS)

@@ -51,6 +51,16 @@ class InstrumentHistory(BaseModel):
 
 class Hotlist(BaseModel):
     blocked: list[str] = Field(description="instruments terminals must refuse, even offline")
+    blocked_media: list[str] = Field(
+        default_factory=list,
+        description="of those, the names (card-<UID>) of cards refused as cards: lost, stolen, "
+        "damaged or replaced, or whose instrument is blocked",
+    )
+    pending_updates: list[str] = Field(
+        default_factory=list,
+        description="names (card-<UID>) of purse cards with value changed at the ledger to write "
+        "to them at their next tap (GET /v1/terminal/cards/{uid})",
+    )
 
 
 class LiabilityLine(BaseModel):

@@ -25,12 +25,16 @@ def earning_base(rules: LoyaltyRules, total: int, excluded: int,
 
 def applies(m: Multiplier, rules: LoyaltyRules, tier: str, store: str, at: int) -> bool:
     """Every condition the multiplier names holds for this purchase."""
+    off = rules.utc_offset_s
+    return _applies(m, rules, tier, store, local_day(at, off), minute_of_day(at, off))
+
+
+def _applies(m: Multiplier, rules: LoyaltyRules, tier: str, store: str, day: int,
+             minute: int) -> bool:  # fmt: skip
     if m.tiers and tier not in m.tiers:
         return False
     if m.stores and store not in m.stores:
         return False
-    off = rules.utc_offset_s
-    day = local_day(at, off)
     if m.weekdays and weekday(day) not in m.weekdays:
         return False
     if m.days is not None and not m.days[0] <= day <= m.days[1]:
@@ -38,7 +42,6 @@ def applies(m: Multiplier, rules: LoyaltyRules, tier: str, store: str, at: int) 
     if m.holidays and day not in rules.holidays:
         return False
     if m.minutes is not None:
-        minute = minute_of_day(at, off)
         start, end = m.minutes
         inside = start <= minute < end if start <= end else minute >= start or minute < end
         if not inside:
@@ -61,8 +64,11 @@ def judge(rules: LoyaltyRules, tier: str, store: str, at: int, base: int
         numerator *= held.multiplier_bp
         denominator *= BP
         names.append(f"tier:{held.name}")
+    if rules.multipliers:
+        off = rules.utc_offset_s
+        day, minute = local_day(at, off), minute_of_day(at, off)
     for m in rules.multipliers:
-        if applies(m, rules, tier, store, at):
+        if _applies(m, rules, tier, store, day, minute):
             numerator *= m.factor_bp
             denominator *= BP
             names.append(m.name)

@@ -8,7 +8,10 @@ expiry run, which moves it to breakage.
 from __future__ import annotations
 
 from cardsvc.core.calendar import add_months, day_start, local_day, quarter_end_after
-from cardsvc.core.loyalty_model import LOTS_MAX, LotKey, LoyaltyRules, Member
+from cardsvc.core.loyalty_model import LotKey, LoyaltyRules, Member
+
+_LOT_KEYS: dict[tuple[int, int, int, int, int], LotKey] = {}
+_LOT_KEYS_MAX = 4096  # a few days of every program's rules: cleared when full
 
 
 def lot_for(rules: LoyaltyRules, at: int, pending: bool = True) -> LotKey:
@@ -16,11 +19,22 @@ def lot_for(rules: LoyaltyRules, at: int, pending: bool = True) -> LotKey:
     becomes spendable at local midnight after the pending days (lots of one day merge)."""
     off = rules.utc_offset_s
     day = local_day(at, off)
+    days = rules.pending_days if pending else 0
+    memo = (day, off, rules.expiry_months, rules.expiry_quarters, days)
+    found = _LOT_KEYS.get(memo)
+    if found is None:
+        if len(_LOT_KEYS) >= _LOT_KEYS_MAX:
+            _LOT_KEYS.clear()
+        found = _LOT_KEYS[memo] = _lot_key(rules, day, days)
+    return found
+
+
+def _lot_key(rules: LoyaltyRules, day: int, days: int) -> LotKey:
+    off = rules.utc_offset_s
     if rules.expiry_quarters > 0:
         expires_day = quarter_end_after(day, rules.expiry_quarters)
     else:
         expires_day = add_months(day, rules.expiry_months) + 1
-    days = rules.pending_days if pending else 0
     # Pending: spendable from local midnight `days` days after the earning day. Otherwise at
     # once: available_at 0, so every such lot of one day shares one key.
     available = day_start(day + days, off) if days > 0 else 0
@@ -28,9 +42,7 @@ def lot_for(rules: LoyaltyRules, at: int, pending: bool = True) -> LotKey:
 
 
 def add(member: Member, key: LotKey, points: int) -> None:
-    assert points > 0
-    member.lots[key] = member.lots.get(key, 0) + points
-    assert len(member.lots) <= LOTS_MAX, "lots are bounded (one per earning day)"
+    member.add_lot(key, points)
 
 
 def take(member: Member, key: LotKey, points: int) -> int:
@@ -51,11 +63,11 @@ def spendable_lots(member: Member, at: int) -> list[LotKey]:
 
 
 def spendable(member: Member, at: int) -> int:
-    return sum(member.lots[k] for k in member.lots if k[1] <= at < k[0])
+    return sum(n for (e, a), n in member.lots.items() if a <= at < e)
 
 
 def pending(member: Member, at: int) -> int:
-    return sum(member.lots[k] for k in member.lots if at < k[1] and at < k[0])
+    return sum(n for (e, a), n in member.lots.items() if at < a and at < e)
 
 
 def expiring(member: Member, at: int, until: int) -> int:

@@ -9,6 +9,7 @@ Times are int epoch seconds; days are local day numbers (calendar.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 LotKey = tuple[int, int]  # (expires_at, available_at)
@@ -67,34 +68,157 @@ class LoyaltyRules:
     qualify_by: str = "spend"  # "spend" (đồng) or "points" (earned) over a rolling 12 months
     utc_offset_s: int = 7 * 3600  # Asia/Ho_Chi_Minh: UTC+7, no daylight saving
     holidays: frozenset[int] = frozenset()  # local day numbers of public holidays
+    # Derived: each tier's rank, looked up on every purchase.
+    ranks: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.ranks.update({tier.name: i for i, tier in enumerate(self.tiers)})
 
     def tier_rank(self, name: str) -> int:
-        for i, tier in enumerate(self.tiers):
-            if tier.name == name:
-                return i
-        return -1
+        return self.ranks.get(name, -1)
 
     def tier(self, name: str) -> Tier | None:
         rank = self.tier_rank(name)
         return self.tiers[rank] if rank >= 0 else None
 
 
-@dataclass(slots=True)
+TEXT_MAX = 8_192  # characters of lots or days text kept unmerged before they are merged
+
+
+def _parse(text: str, added: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    rows = [(a, b, c) for a, b, c in json.loads(text)] if text != "[]" else []
+    rows.extend(added)
+    return rows
+
+
+def _append(text: str, added: list[tuple[int, int, int]]) -> str:
+    if not added:
+        return text
+    tail = ",".join(f"[{a},{b},{c}]" for a, b, c in added)
+    return "[" + tail + "]" if text == "[]" else text[:-1] + "," + tail + "]"
+
+
 class Member:
-    """A member instrument's loyalty state (the instrument holds the balance)."""
+    """A member instrument's loyalty state (the instrument holds the balance).
 
-    instrument: str
-    program: str
-    tier: str
-    floor_tier: str  # the tier held at the last review: a refund never drops below it
-    tier_since: int
-    review_at: int | None  # when a downgrade may next happen (None: lowest tier, nothing)
-    debt: int = 0  # points clawed back that had been spent: the next earnings pay it first
-    lots: dict[LotKey, int] = field(default_factory=dict)
-    days: dict[int, tuple[int, int]] = field(default_factory=dict)  # day -> (spend, points)
+    Lots and days are kept as the database stores them (JSON lists of [a, b, n], where one key
+    may repeat: its entries add up) and decoded only when a rule needs them whole: spending,
+    clawback, expiry, a tier that may change. A plain earning appends its lot and its day, so
+    the hot path never decodes nor re-encodes a member's history. `days_spend`/`days_points`
+    are the sums over the kept days: an upper bound of the rolling year's, which tells when a
+    tier cannot change without decoding anything.
+    """
 
-    def next_expiry(self) -> int | None:
-        return min((k[0] for k in self.lots), default=None)
+    __slots__ = ("_days", "_lots", "days_added", "days_points", "days_spend", "days_text",
+                 "debt", "floor_tier", "instrument", "lots_added", "lots_text", "next_expiry",
+                 "program", "review_at", "tier", "tier_since")  # fmt: skip
+
+    def __init__(
+        self, instrument: str, program: str, tier: str, floor_tier: str, tier_since: int,
+        review_at: int | None, debt: int = 0, lots_text: str = "[]", days_text: str = "[]",
+        days_spend: int = 0, days_points: int = 0, next_expiry: int | None = None,
+    ) -> None:  # fmt: skip
+        self.instrument, self.program = instrument, program
+        self.tier, self.floor_tier, self.tier_since = tier, floor_tier, tier_since
+        self.review_at = review_at  # when a downgrade may next happen (None: lowest tier)
+        self.debt = debt  # points clawed back that had been spent: next earnings pay it first
+        self.lots_text, self.days_text = lots_text, days_text
+        self.days_spend, self.days_points = days_spend, days_points
+        self.next_expiry = next_expiry
+        self._lots: dict[LotKey, int] | None = None
+        self._days: dict[int, tuple[int, int]] | None = None
+        self.lots_added: list[tuple[int, int, int]] = []
+        self.days_added: list[tuple[int, int, int]] = []
+
+    def __repr__(self) -> str:
+        return (f"Member({self.instrument!r}, tier={self.tier!r}, debt={self.debt},"
+                f" lots={self.lots}, days={self.days})")  # fmt: skip
+
+    def copy(self) -> Member:
+        other = Member(self.instrument, self.program, self.tier, self.floor_tier,
+                       self.tier_since, self.review_at, self.debt, self.lots_text,
+                       self.days_text, self.days_spend, self.days_points,
+                       self.next_expiry)  # fmt: skip
+        other._lots = None if self._lots is None else dict(self._lots)
+        other._days = None if self._days is None else dict(self._days)
+        other.lots_added, other.days_added = list(self.lots_added), list(self.days_added)
+        return other
+
+    # --- lots: (expires_at, available_at) -> points --------------------------------------
+    @property
+    def lots(self) -> dict[LotKey, int]:
+        if self._lots is None:
+            merged: dict[LotKey, int] = {}
+            for e, a, n in _parse(self.lots_text, self.lots_added):
+                merged[(e, a)] = merged.get((e, a), 0) + n
+            self._lots = {k: n for k, n in merged.items() if n}
+            self.lots_added = []
+        return self._lots
+
+    @lots.setter
+    def lots(self, value: dict[LotKey, int]) -> None:
+        self._lots, self.lots_added = value, []
+
+    def add_lot(self, key: LotKey, points: int) -> None:
+        assert points > 0
+        if self._lots is None and len(self.lots_text) < TEXT_MAX:
+            self.lots_added.append((key[0], key[1], points))
+            if self.next_expiry is None or key[0] < self.next_expiry:
+                self.next_expiry = key[0]
+            return
+        lots = self.lots
+        lots[key] = lots.get(key, 0) + points
+        assert len(lots) <= LOTS_MAX, "lots are bounded (one per earning day)"
+
+    @property
+    def decoded(self) -> bool:
+        """The lots were decoded (so checking them whole costs nothing more)."""
+        return self._lots is not None
+
+    def soonest_expiry(self) -> int | None:
+        """What the expiry run looks for: the soonest lot expiry."""
+        if self._lots is None:
+            return self.next_expiry
+        return min((k[0] for k in self._lots), default=None)
+
+    def lots_out(self) -> str:
+        if self._lots is None:
+            return _append(self.lots_text, self.lots_added)
+        return json.dumps([[e, a, n] for (e, a), n in sorted(self._lots.items())],
+                          separators=(",", ":"))  # fmt: skip
+
+    # --- days: local day -> (spend, points) -------------------------------------------------
+    @property
+    def days(self) -> dict[int, tuple[int, int]]:
+        if self._days is None:
+            merged: dict[int, tuple[int, int]] = {}
+            for d, s, p in _parse(self.days_text, self.days_added):
+                s0, p0 = merged.get(d, (0, 0))
+                merged[d] = (s0 + s, p0 + p)
+            self._days = merged
+            self.days_added = []
+        return self._days
+
+    def add_day(self, day: int, spend: int, points: int) -> bool:
+        """Count a day's spend and points by appending; False when the days must be decoded
+        (a take-back, or too much appended)."""
+        if self._days is not None or spend < 0 or points < 0 or len(self.days_text) >= TEXT_MAX:
+            return False
+        self.days_added.append((day, spend, points))
+        self.days_spend += spend
+        self.days_points += points
+        return True
+
+    def days_changed(self) -> None:
+        days = self.days
+        self.days_spend = sum(s for s, _ in days.values())
+        self.days_points = sum(p for _, p in days.values())
+
+    def days_out(self) -> str:
+        if self._days is None:
+            return _append(self.days_text, self.days_added)
+        return json.dumps([[d, s, p] for d, (s, p) in sorted(self._days.items())],
+                          separators=(",", ":"))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

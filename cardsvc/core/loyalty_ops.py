@@ -68,31 +68,35 @@ def member_of(ctx: Ctx, inst: Instrument, rules: LoyaltyRules, at: int) -> Membe
 
 
 def _check_lots(member: Member, inst: Instrument) -> None:
-    assert all(v > 0 for v in member.lots.values()), "lots are never negative or empty"
-    assert sum(member.lots.values()) == inst.balance, "the balance is the sum of the lots"
+    if not member.decoded:
+        return  # appended to only: checked whenever they are decoded
+    lots = member.lots
+    assert min(lots.values(), default=1) > 0, "lots are never negative or empty"
+    assert sum(lots.values()) == inst.balance, "the balance is the sum of the lots"
     assert member.debt >= 0
 
 
-def _valid_tenders(tx: Transaction) -> bool:
-    tenders = tx.tenders
-    if type(tenders) is not tuple or len(tenders) > len(TENDERS):
+_TENDERS = frozenset(TENDERS)
+
+
+def _valid_tenders(tenders: tuple[tuple[str, int], ...]) -> bool:
+    """Known tenders, each once, with amounts in range (the core never trusts its callers)."""
+    if not tenders:
+        return True
+    try:
+        kinds = {kind for kind, _ in tenders}
+        values = [value for _, value in tenders]
+    except (TypeError, ValueError):
         return False
-    seen = set()
-    for item in tenders:
-        if type(item) is not tuple or len(item) != 2:
-            return False
-        kind, value = item
-        if kind not in TENDERS or kind in seen or type(value) is not int:
-            return False
-        if not 0 <= value <= AMOUNT_MAX:
-            return False
-        seen.add(kind)
-    return True
+    return (
+        len(kinds) == len(tenders) and kinds <= _TENDERS
+        and all(type(v) is int and 0 <= v <= AMOUNT_MAX for v in values)
+    )  # fmt: skip
 
 
 def _purchase_amounts(tx: Transaction, rules: LoyaltyRules) -> R | None:
     total, points, excluded = tx.purchase_amount, tx.amount, tx.excluded
-    if type(excluded) is not int or not _valid_tenders(tx):
+    if type(excluded) is not int or not _valid_tenders(tx.tenders):
         return R.INVALID_AMOUNT
     if not 0 < total <= AMOUNT_MAX or not 0 <= points <= AMOUNT_MAX:
         return R.INVALID_AMOUNT

@@ -42,6 +42,9 @@ class Op(StrEnum):
     BLOCK = "block"
     UNBLOCK = "unblock"
     EXPIRE = "expire"
+    # A value change already made at the ledger, now written to the instrument's purse card:
+    # recorded with the card's evidence, it moves no value (cardsvc.services.card_updates).
+    CARD_UPDATE = "card_update"
     # loyalty (member instruments of a program with loyalty rules)
     PURCHASE = "purchase"  # a sale for a member: earns points, may spend points as a tender
     AWARD = "award"  # bonus or staff adjustment up: a new lot

@@ -334,6 +334,22 @@ def expire(ctx: Ctx, tx: Transaction) -> R:
     return R.OK
 
 
+def card_update(ctx: Ctx, tx: Transaction) -> R:
+    """The card now carries a change the ledger made earlier: nothing moves, the journal keeps
+    the write (its card evidence goes to the mirror). The service checks it against the
+    queued update; a blocked or expired instrument's card is still brought in line."""
+    inst = ctx.instrument(tx.instrument)
+    if inst is None:
+        return R.NOT_FOUND
+    if not carries_value(inst.spec):
+        return R.INVALID_OPERATION
+    bad = positive_amount(tx.amount)
+    if bad:
+        return bad
+    ctx.balance_after = inst.balance
+    return R.OK
+
+
 HANDLERS: dict[Op, Handler] = {
     Op.ISSUE: issue,
     Op.TOP_UP: top_up,
@@ -347,6 +363,7 @@ HANDLERS: dict[Op, Handler] = {
     Op.BLOCK: block,
     Op.UNBLOCK: unblock,
     Op.EXPIRE: expire,
+    Op.CARD_UPDATE: card_update,
     Op.PURCHASE: purchase,
     Op.AWARD: award,
     Op.DEDUCT: deduct,

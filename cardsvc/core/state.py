@@ -36,7 +36,7 @@ def _copy_record(rec: TxRecord) -> TxRecord:
 
 
 def _copy_member(member: Member) -> Member:
-    return replace(member, lots=dict(member.lots), days=dict(member.days))
+    return member.copy()
 
 
 @dataclass(slots=True)

@@ -34,15 +34,19 @@ def qualified_tier(rules: LoyaltyRules, value: int) -> str:
 
 def count(member: Member, rules: LoyaltyRules, day: int, spend: int, points: int) -> None:
     """Add (or with negatives, take back) a day's qualifying spend and points."""
-    s, p = member.days.get(day, (0, 0))
+    if member.add_day(day, spend, points):
+        return
+    days = member.days
+    s, p = days.get(day, (0, 0))
     s, p = max(s + spend, 0), max(p + points, 0)
     if s or p:
-        member.days[day] = (s, p)
+        days[day] = (s, p)
     else:
-        member.days.pop(day, None)
+        days.pop(day, None)
     oldest = day - DAYS_KEPT
-    for d in [d for d in member.days if d < oldest]:
-        del member.days[d]
+    for d in [d for d in days if d < oldest]:
+        del days[d]
+    member.days_changed()
 
 
 def review_after(rules: LoyaltyRules, at: int) -> int:
@@ -63,6 +67,12 @@ def change(member: Member, to: str, at: int, reason: str, tx_id: str,
 
 def upgrade(member: Member, rules: LoyaltyRules, at: int, tx_id: str) -> TierChange | None:
     """At once, when the member now qualifies for a higher tier than it holds."""
+    rank = rules.tier_rank(member.tier)
+    if rank + 1 >= len(rules.tiers):
+        return None  # at the top
+    bound = member.days_spend if rules.qualify_by == "spend" else member.days_points
+    if bound < rules.tiers[rank + 1].threshold:
+        return None  # even every kept day together does not reach the next tier
     to = qualified_tier(rules, qualifying(member, rules, at))
     if rules.tier_rank(to) > rules.tier_rank(member.tier):
         return change(member, to, at, "upgrade", tx_id, rules)

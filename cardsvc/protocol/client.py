@@ -118,6 +118,38 @@ class LedgerClient:
     def hotlist(self) -> list[str]:
         return list(self._send("GET", "/v1/terminal/hotlist").json()["blocked"])
 
+    def hotlists(self) -> tuple[list[str], list[str], list[str]]:
+        """(blocked instruments and card names; of those, the cards refused as cards; cards
+        with value changed at the ledger to write at their next tap)."""
+        body = self._send("GET", "/v1/terminal/hotlist").json()
+        return (list(body["blocked"]), list(body.get("blocked_media", [])),
+                list(body.get("pending_updates", [])))  # fmt: skip
+
+    def card(self, uid: str) -> dict[str, Any]:
+        """A card at a tap: state, instrument, ledger-side changes to write to it."""
+        result: dict[str, Any] = self._send("GET", f"/v1/terminal/cards/{uid}").json()
+        return result
+
+    def card_view(self, uid: str) -> dict[str, Any]:
+        """A card by UID: state, instrument, balance (for replacing it)."""
+        result: dict[str, Any] = self._send("GET", f"/v1/terminal/cards/{uid}/view").json()
+        return result
+
+    def replace_card(self, uid: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Replace a lost, stolen or damaged card; the replacement's receipt."""
+        body = json.dumps(request).encode()
+        result: dict[str, Any] = self._send(
+            "POST", f"/v1/terminal/cards/{uid}/replace", body
+        ).json()
+        return result
+
+    def report_torn(self, transactions: Sequence[TransactionMsg]) -> dict[str, str]:
+        """Torn purse operations whose card left: where each stands at the ledger."""
+        listed = [t.model_dump(mode="json", exclude_defaults=True) for t in transactions]
+        body = json.dumps({"transactions": listed}).encode()
+        states: dict[str, str] = self._send("POST", "/v1/terminal/torn", body).json()["states"]
+        return states
+
     def rotate_key(self, new_signer: Signer) -> dict[str, str]:
         """Enrol a successor key: proved by the new key, endorsed by the current one, sent
         signed by the current one, which keeps signing through the overlap window."""

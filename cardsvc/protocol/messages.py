@@ -33,6 +33,7 @@ TerminalOp = Literal[
     "purchase",
     "award",
     "deduct",
+    "card_update",  # a value change queued at the ledger, written to the purse: ref = update id
 ]
 Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
 

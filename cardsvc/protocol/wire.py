@@ -30,7 +30,7 @@ Int32 = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 
 TerminalOp = Literal[
     "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release",
-    "purchase", "award", "deduct",
+    "purchase", "award", "deduct", "card_update",
 ]  # fmt: skip
 Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
 

@@ -35,3 +35,15 @@ class Forbidden(ServiceError):
 
 class UnsupportedMediaType(ServiceError):
     code = "unsupported_media_type"
+
+
+class CardMediumBlocked(Conflict):
+    """The card was already reported lost, stolen or damaged, or replaced."""
+
+    code = "card_medium_blocked"
+
+
+class CardMediumMismatch(Conflict):
+    """The card belongs to another instrument (a new card that is already in use)."""
+
+    code = "card_medium_mismatch"

@@ -26,12 +26,24 @@ from cardsvc.core import (
     apply,
 )
 from cardsvc.core.card_mirror import CardReport, judge
+from cardsvc.core.media import (
+    MediaCode,
+    Medium,
+    MediumState,
+    Seen,
+    TornOutcome,
+    route,
+    torn_outcome,
+    uid_named,
+)
 from cardsvc.protocol.codes import ProtocolCode
+from cardsvc.protocol.messages import TransactionMsg
 from cardsvc.protocol.signing import SignatureRejected
 from cardsvc.protocol.wire import WireLoyalty, WireResult
 from cardsvc.services.instructions import Instruction, staff_instruction
 from cardsvc.storage.evidence import Evidence
 from cardsvc.storage.ledger import TxMeta
+from cardsvc.storage.media import UpdateRow
 from cardsvc.storage.unit_of_work import UnitOfWork
 
 __all__ = ["Actor", "Evidence", "Submission", "SubmissionResult", "commit_group"]
@@ -110,6 +122,13 @@ class _Added:
     decided: list[str | None]
     resend: list[bool]
     slots: list[int | str] = field(default_factory=list)  # index into the batch, or a code
+    # The instrument each message applies to once its card is routed through the media
+    # table (None: the one it names).
+    routed: list[str | None] = field(default_factory=list)
+    silent: bool = False  # a torn operation applied for its till: nobody waits for an answer
+
+    def instrument(self, k: int) -> str:
+        return self.routed[k] or self.msgs[k].instrument
 
 
 class _BatchPlan:
@@ -119,6 +138,7 @@ class _BatchPlan:
         self.uow, self.now = uow, now
         self.added: list[_Added] = []
         self.claimed: dict[tuple[str, int], str] = {}  # (terminal, seq) -> tx id, this group
+        self._updates: dict[str, UpdateRow] | None = None
         self.journals: dict[str, tuple[dict[int, str], dict[str, int]]] = {}  # per terminal
 
     def read_journals(self, subs: Sequence[Submission]) -> None:
@@ -150,7 +170,8 @@ class _BatchPlan:
                 continue  # made by the service for a person (block, expire): no terminal sequence
             decided[k] = self._check_sequence(sub.actor, m, by_seq, by_id) or self._check_program(m)
         resend = [by_id.get(m.id) == m.seq for m in msgs]
-        self.added.append(_Added(sub, request_id, msgs, decided, resend))
+        routed: list[str | None] = [None] * len(msgs)
+        self.added.append(_Added(sub, request_id, msgs, decided, resend, routed=routed))
 
     def _check_sequence(
         self, actor: Actor, m: Instruction, by_seq: dict[int, str], by_id: dict[str, int]
@@ -174,17 +195,21 @@ class _BatchPlan:
         return None
 
     def run(self, policy: Policy) -> list[list[WireResult]]:
+        injected = self._settle_torn()
+        new_media = self._route_media()
+        self._same_write_elsewhere()
         to_block = self._judge_cards()
+        writes = self._check_card_updates()
         for a in self.added:
             _limit_adjustments(a.msgs, a.decided, policy.terminal_adjust_max)
             _close_chains(a.msgs, a.decided)
         batch: list[Transaction] = []
         meta: dict[str, TxMeta] = {}
         for a in self.added:
-            for m, code in zip(a.msgs, a.decided, strict=True):
+            for k, (m, code) in enumerate(zip(a.msgs, a.decided, strict=True)):
                 a.slots.append(code if code is not None else len(batch))
                 if code is None:
-                    batch.append(self._to_core(a.sub.actor, m))
+                    batch.append(self._to_core(a.sub.actor, m, a.routed[k]))
                     meta[m.id] = _meta(m, a.request_id, a.sub.actor.by_user)
         self._add_blocks(to_block, batch, meta)
         core_results: list[Result] = []
@@ -197,7 +222,177 @@ class _BatchPlan:
             core_results = outcome.results
             if state.loyalty:  # only batches with loyalty members have anything to say
                 loyalty = _loyalty_of(state, batch)
-        return [self._answers(a, core_results, loyalty) for a in self.added]
+        self._add_media(new_media, core_results)
+        self._mark_written(writes, core_results)
+        self._torn_refused(injected, core_results)
+        return [self._answers(a, core_results, loyalty) for a in self.added if not a.silent]
+
+    def _settle_torn(self) -> list[tuple[_Added, str]]:
+        """Torn operations tills reported (their card left and did not come back) are settled
+        from this group's reports of the same cards (cardsvc.core.media.torn_outcome). One that
+        happened on the card is applied here, ahead of the report that revealed it, as its
+        till would have sent it (the signed report is its evidence)."""
+        seen: dict[str, list[Seen]] = {}
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                if m.card is not None and a.decided[k] is None:
+                    seen.setdefault(m.card.uid, []).append(Seen(m.id, m.card.counter,
+                                                                m.card.before))  # fmt: skip
+        torn = self.uow.media.open_torn(seen) if seen else []
+        if not torn:
+            return []
+        journalled = self.uow.card_mirror.journalled({(t.uid, t.counter) for t, _, _, _ in torn})
+        sent = self.uow.media.journalled_instruments([t.tx_id for t, _, _, _ in torn])
+        injected = []
+        for t, terminal, body, request_id in torn:
+            outcome = torn_outcome(t, seen[t.uid], (t.uid, t.counter) in journalled)
+            if t.tx_id in sent:
+                outcome = TornOutcome.SENT
+            if outcome is TornOutcome.OPEN:
+                continue
+            if outcome is TornOutcome.COMMITTED:
+                injected.append((self._inject(terminal, body, request_id), t.tx_id))
+            self.uow.media.settle_torn(t.tx_id, str(outcome), self.now, seen[t.uid][0].tx_id)
+        return injected
+
+    def _inject(self, terminal: str, body: str, request_id: int | None) -> _Added:
+        msg = TransactionMsg.model_validate_json(body)
+        by_seq, by_id = self.uow.evidence.journal_of(terminal, [msg.seq], [msg.id])
+        known = self.journals.setdefault(terminal, ({}, {}))
+        known[0].update(by_seq)
+        known[1].update(by_id)
+        row = self.uow.terminals.get(terminal)
+        self.add(Submission(Actor(terminal, row.store_id if row else "hq"), [msg]), request_id)
+        added = self.added.pop()
+        added.silent = True
+        self.added.insert(0, added)  # before the report that revealed it: counters in order
+        return added
+
+    def _torn_refused(
+        self, injected: list[tuple[_Added, str]], core_results: Sequence[Result]
+    ) -> None:
+        """A torn operation the card did but the ledger refuses: left to finance."""
+        for a, tx_id in injected:
+            slot = a.slots[0]
+            code = core_results[slot].code if isinstance(slot, int) else slot
+            if code not in (ResultCode.OK, ResultCode.EXISTS):
+                self.uow.media.settle_torn(tx_id, "refused", self.now, None)
+
+    def _update_rows(self) -> dict[str, UpdateRow]:
+        """The queued updates the group's card writes name (locked; loaded once)."""
+        if self._updates is None:
+            refs = {m.ref for a in self.added for m in a.msgs
+                    if m.op == "card_update" and m.ref is not None}  # fmt: skip
+            self._updates = self.uow.media.updates(refs, lock=True) if refs else {}
+        return self._updates
+
+    def _same_write_elsewhere(self) -> None:
+        """A till whose write of an update was torn cannot tell, when the card comes back, its
+        own write from another till's write of the same update at the same counter (the card
+        looks the same). It was the other's: the card's counter takes one operation only. So
+        such a report is answered `card_update_applied`, not judged a replay."""
+        if not any(m.op == "card_update" for a in self.added for m in a.msgs):
+            return
+        rows = self._update_rows()
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                row = rows.get(m.ref) if m.op == "card_update" and m.ref else None
+                if row is None or m.card is None or a.decided[k] is not None or a.resend[k]:
+                    continue
+                same_place = (row.written_uid, row.written_counter) == (m.card.uid, m.card.counter)
+                if row.state == "written" and same_place and row.written_tx != m.id:
+                    a.decided[k] = ProtocolCode.CARD_UPDATE_APPLIED
+
+    def _check_card_updates(self) -> list[tuple[_Added, int, str]]:
+        """A `card_update` reports a queued update written to the card: accepted once per
+        update (a second tap that wrote it too is refused, and the agent sets its card back),
+        and only when the card changed by exactly the update. Judged after the mirror, which
+        follows the card either way."""
+        found: list[tuple[_Added, int, str]] = []
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                if m.op == "card_update" and a.decided[k] is None and not a.resend[k]:
+                    if m.ref is None or m.card is None:
+                        a.decided[k] = ProtocolCode.CARD_UPDATE_MISMATCH
+                    else:
+                        found.append((a, k, m.ref))
+        if not found:
+            return []
+        updates = self._update_rows()
+        claimed: set[str] = set()
+        accepted = []
+        for a, k, ref in found:
+            code = _update_refusal(updates.get(ref), a.msgs[k], a.instrument(k), ref in claimed)
+            if code is not None:
+                a.decided[k] = code
+            else:
+                claimed.add(ref)
+                accepted.append((a, k, ref))
+        return accepted
+
+    def _mark_written(
+        self, writes: list[tuple[_Added, int, str]], core_results: Sequence[Result]
+    ) -> None:
+        rows = []
+        for a, k, ref in writes:
+            slot, card = a.slots[k], a.msgs[k].card
+            if isinstance(slot, int) and core_results[slot].code is ResultCode.OK:
+                assert card is not None
+                rows.append((ref, a.msgs[k].id, card.uid, card.counter))
+        if rows:
+            self.uow.media.mark_written(rows, self.now)
+
+    def _route_media(self) -> dict[str, tuple[_Added, int]]:
+        """Terminals name a card's instrument by the card (`card-<UID>`); route each terminal
+        message on a known card to the instrument its medium belongs to, or refuse it (a
+        blocked or foreign card). One locked read of the group's media. Returns the cards
+        without a medium that this group issues (their medium is added once issued)."""
+        uids: list[tuple[_Added, int, str]] = []
+        for a in self.added:
+            for k, m in enumerate(a.msgs):
+                if not m.seq or a.decided[k] is not None:
+                    continue  # made by the service: it names the instrument itself
+                uid = m.card.uid if m.card is not None else uid_named(m.instrument)
+                if uid is not None:
+                    uids.append((a, k, uid))
+        if not uids:
+            return {}
+        media = self.uow.media.for_uids({uid for _, _, uid in uids}, lock=True)
+        first = self._resent_instruments([(a, k) for a, k, uid in uids if uid in media])
+        issued: dict[str, tuple[_Added, int]] = {}
+        for a, k, uid in uids:
+            m = a.msgs[k]
+            medium = media.get(uid)
+            if medium is None:
+                if m.op == "issue" and uid_named(m.instrument) == uid:
+                    issued.setdefault(uid, (a, k))
+                continue
+            if a.resend[k]:  # a resend is judged as it first was: same instrument
+                a.routed[k] = first.get(m.id)
+                continue
+            target = route(medium, m.instrument, uid, m.op, self.now)
+            if isinstance(target, MediaCode):
+                a.decided[k] = ProtocolCode(target.value)
+            elif target != m.instrument:
+                a.routed[k] = target
+        return issued
+
+    def _resent_instruments(self, resent: list[tuple[_Added, int]]) -> dict[str, str]:
+        ids = [a.msgs[k].id for a, k in resent if a.resend[k]]
+        return self.uow.media.journalled_instruments(ids) if ids else {}
+
+    def _add_media(
+        self, issued: dict[str, tuple[_Added, int]], core_results: Sequence[Result]
+    ) -> None:
+        """A card issued by a terminal gets its medium (purse cards report evidence)."""
+        for uid, (a, k) in issued.items():
+            slot = a.slots[k]
+            if not isinstance(slot, int) or core_results[slot].code is not ResultCode.OK:
+                continue
+            m = a.msgs[k]
+            kind = "desfire" if m.card is not None else "uid"
+            medium = Medium(uid, m.instrument, kind, MediumState.ACTIVE)
+            self.uow.media.add(medium, self.now, None)
 
     def _judge_cards(self) -> list[str]:
         """Judge every purse-card report of the group at once (one load); a replay refuses
@@ -209,7 +404,7 @@ class _BatchPlan:
                 card = m.card
                 if card is not None and a.decided[k] is None and not a.resend[k]:
                     reports.append(
-                        CardReport(m.id, m.instrument, card.uid, card.counter, card.before,
+                        CardReport(m.id, a.instrument(k), card.uid, card.counter, card.before,
                                    card.after)
                     )  # fmt: skip
                     where.append((a, k))
@@ -239,14 +434,14 @@ class _BatchPlan:
             batch.append(self._to_core(actor, block))
             meta[block.id] = TxMeta(None, None, None, _CARD_MIRROR)
 
-    def _to_core(self, actor: Actor, m: Instruction) -> Transaction:
+    def _to_core(self, actor: Actor, m: Instruction, routed: str | None = None) -> Transaction:
         spec = None
         if m.op == "issue" and m.program is not None:
             spec = self.uow.programs.spec_for_issue(m.program, self.now)
         return Transaction(
             id=m.id,
             op=_OP[m.op],
-            instrument=m.instrument,
+            instrument=routed or m.instrument,
             amount=m.amount,
             store=actor.store_id,
             terminal=actor.terminal_id,
@@ -277,6 +472,21 @@ class _BatchPlan:
             else:
                 out.append(WireResult(m.id, m.seq, slot))
         return out
+
+
+def _update_refusal(
+    update: UpdateRow | None, m: Instruction, instrument: str, claimed: bool
+) -> ProtocolCode | None:
+    """Why a card write of `update` is refused (None: it is the write the ledger waits for)."""
+    if update is None or update.state == "cancelled" or update.instrument != instrument:
+        return ProtocolCode.CARD_UPDATE_UNKNOWN
+    if update.state != "pending" or claimed:
+        return ProtocolCode.CARD_UPDATE_APPLIED
+    card = m.card
+    assert card is not None
+    if abs(update.amount) != m.amount or card.after - card.before != update.amount:
+        return ProtocolCode.CARD_UPDATE_MISMATCH
+    return None
 
 
 def _meta(m: Instruction, request_id: int | None, by_user: str | None) -> TxMeta:

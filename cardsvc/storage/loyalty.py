@@ -17,26 +17,24 @@ from sqlalchemy import Connection, func, insert, select
 
 from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules
 from cardsvc.storage.db import driver_cursor, marker, markers, select_in
-from cardsvc.storage.loyalty_codec import (
-    days_json,
-    lots_json,
-    member_from_row,
-    rules_from_json,
-    rules_to_json,
-)
+from cardsvc.storage.loyalty_codec import member_from_row, rules_from_json, rules_to_json
 from cardsvc.storage.schema import loyalty_members, loyalty_rules, loyalty_tier_history
 
 _MEMBER = InstrumentKind.MEMBER
 RUN_CHUNK = 1000  # members per look-up of the daily runs
 _MEMBER_COLS = ("instrument_id, program_id, tier, floor_tier, tier_since, review_at, debt, lots,"
-                " days")  # fmt: skip
-_UPSERT = (
-    "INSERT INTO loyalty_members (instrument_id, program_id, tier, floor_tier, tier_since,"
-    " review_at, debt, lots, days, next_expiry, updated_at) VALUES ({v})"
-    " ON CONFLICT (instrument_id) DO UPDATE SET tier = excluded.tier,"
-    " floor_tier = excluded.floor_tier, tier_since = excluded.tier_since,"
-    " review_at = excluded.review_at, debt = excluded.debt, lots = excluded.lots,"
-    " days = excluded.days, next_expiry = excluded.next_expiry, updated_at = excluded.updated_at"
+                " days, days_spend, days_points, next_expiry")  # fmt: skip
+_INSERT = (
+    "INSERT INTO loyalty_members (tier, floor_tier, tier_since, review_at, debt, lots, days,"
+    " days_spend, days_points, next_expiry, updated_at, instrument_id, program_id)"
+    " VALUES ({v})"
+)
+# Members loaded for the batch are updated in place (cheaper than an upsert's conflict path);
+# the instrument's row lock (PostgreSQL) or the write lock (SQLite) keeps them ours.
+_UPDATE = (
+    "UPDATE loyalty_members SET tier = {m}, floor_tier = {m}, tier_since = {m},"
+    " review_at = {m}, debt = {m}, lots = {m}, days = {m}, days_spend = {m},"
+    " days_points = {m}, next_expiry = {m}, updated_at = {m} WHERE instrument_id = {m}"
 )
 _HISTORY = ("INSERT INTO loyalty_tier_history (instrument_id, at, from_tier, to_tier, reason,"
             " tx_id) VALUES ({v})")  # fmt: skip
@@ -81,6 +79,7 @@ class LoyaltyRepository:
         self.conn, self.cache = conn, cache
         self.mark = marker(conn)
         self.cur = driver_cursor(conn)
+        self.loaded: set[str] = set()  # members that have a row (updated, not inserted)
 
     # --- the ledger's batch -----------------------------------------------------------------
     def load_into(self, state: LedgerState) -> None:
@@ -97,18 +96,27 @@ class LoyaltyRepository:
         for row in select_in(self.cur, self.mark, sql, loyal):
             member = member_from_row(row)
             state.members[member.instrument] = member
+            self.loaded.add(member.instrument)
 
     def persist(self, state: LedgerState, now: int) -> None:
         if state.changed_members:
-            rows = []
+            old, new = [], []
             for iid in sorted(state.changed_members):
                 m = state.members.get(iid)
                 if m is None:
                     continue
-                rows.append((m.instrument, m.program, m.tier, m.floor_tier, m.tier_since,
-                             m.review_at, m.debt, lots_json(m), days_json(m), m.next_expiry(),
-                             now))  # fmt: skip
-            self.cur.executemany(_UPSERT.format(v=markers(self.mark, 11)), rows)
+                row = (m.tier, m.floor_tier, m.tier_since, m.review_at, m.debt, m.lots_out(),
+                       m.days_out(), m.days_spend, m.days_points, m.soonest_expiry(), now,
+                       m.instrument)  # fmt: skip
+                if iid in self.loaded:
+                    old.append(row)
+                else:
+                    new.append((*row, m.program))
+                    self.loaded.add(iid)
+            if old:
+                self.cur.executemany(_UPDATE.format(m=self.mark), old)
+            if new:
+                self.cur.executemany(_INSERT.format(v=markers(self.mark, 13)), new)
         if state.tier_changes:
             self.cur.executemany(
                 _HISTORY.format(v=markers(self.mark, 6)),

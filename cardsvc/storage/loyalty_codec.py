@@ -68,27 +68,19 @@ def rules_from_json(program: str, version: int, effective_from: int, text: str) 
     )  # fmt: skip
 
 
-def lots_json(member: Member) -> str:
-    return json.dumps([[e, a, n] for (e, a), n in sorted(member.lots.items())], separators=_SEP)
-
-
-def days_json(member: Member) -> str:
-    return json.dumps([[d, s, p] for d, (s, p) in sorted(member.days.items())], separators=_SEP)
-
-
 def member_from_row(row: tuple[Any, ...]) -> Member:
-    """(instrument_id, program_id, tier, floor_tier, tier_since, review_at, debt, lots, days)"""
-    iid, program, tier, floor, since, review, debt, lots, days = row
-    return Member(
-        iid, program, tier, floor, since, review, debt,
-        {(e, a): n for e, a, n in json.loads(lots)},
-        {d: (s, p) for d, s, p in json.loads(days)},
-    )  # fmt: skip
+    """(instrument_id, program_id, tier, floor_tier, tier_since, review_at, debt, lots, days,
+    days_spend, days_points, next_expiry): the texts stay as they are until a rule needs them."""
+    return Member(*row)
 
 
 # --- the journal's loyalty column -----------------------------------------------------------
 def journal_json(tx: Transaction, done: Earning | None) -> str | None:
-    """What a loyalty transaction's journal row keeps beyond the common columns."""
+    """What a loyalty transaction's journal row keeps beyond the common columns. A purchase
+    that spent no points (most of them) is written by hand: json.dumps costs several times
+    more, on every sale."""
+    if done is not None and not tx.excluded and tx.reason is None and not done.spent:
+        return _purchase_json(tx, done)
     data: dict[str, Any] = {}
     if tx.excluded:
         data["x"] = tx.excluded
@@ -129,3 +121,14 @@ def earning_from_json(text: str | None) -> Earning | None:
     return Earning(earned, (lot[0], lot[1]) if lot else None, paid, tuple(rules), spend, day,
                    tuple((e, a, n) for e, a, n in spent), tier, version, clawed, returned,
                    debt)  # fmt: skip
+
+
+def _purchase_json(tx: Transaction, done: Earning) -> str:
+    lot = f"[{done.lot[0]},{done.lot[1]}]" if done.lot else "null"
+    names = json.dumps(list(done.rules), ensure_ascii=False, separators=_SEP)
+    tier = json.dumps(done.tier, ensure_ascii=False)
+    # The core applied it, so its tenders are known names (plain identifiers) and ints.
+    tenders = ",".join(f'["{k}",{v}]' for k, v in tx.tenders)
+    head = f'{{"t":[{tenders}],' if tx.tenders else "{"
+    return (f'{head}"o":[{done.earned},{lot},{done.debt_paid},{names},{done.spend},{done.day},'
+            f'[],{tier},{done.version},{done.clawed},{done.returned},{done.debt_added}]}}')

@@ -256,6 +256,93 @@ voucher_codes = Table(
 )
 Index("ix_voucher_codes_campaign", voucher_codes.c.campaign_id)
 
+# --- card media, replacements and ledger-to-card updates (revision 0003) --------------------
+
+# A medium is one physical card (by UID); it belongs to one instrument for ever, and an
+# instrument has a new medium over time (lost, stolen, damaged cards are replaced).
+card_media = Table(
+    "card_media",
+    metadata,
+    Column("uid", String(20), primary_key=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("card_type", String(16), nullable=False),  # desfire, ntag, uid
+    Column("state", String(16), nullable=False),  # active, lost, stolen, damaged, replaced
+    Column("held_instrument", String(ID)),  # the old card's purse value during its window
+    Column("window_until", BigInteger),  # late taps of the old card accepted until then
+    Column("created_at", BigInteger, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+    Column("changed_by", String(ID)),
+)
+Index("ix_card_media_instrument", card_media.c.instrument_id)
+
+# One row per replacement: the old and new medium, what was held for late taps, and, once the
+# window closed, what moved to the new card (the receipt).
+card_replacements = Table(
+    "card_replacements",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("old_uid", String(20), nullable=False, unique=True),  # a medium is replaced once
+    Column("new_uid", String(20), nullable=False, unique=True),
+    Column("reason", String(16), nullable=False),  # lost, stolen, damaged
+    Column("store_id", String(ID), nullable=False),
+    Column("by_user", String(ID)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("window_until", BigInteger, nullable=False),
+    Column("held_instrument", String(ID)),
+    Column("held_amount", BigInteger, nullable=False),
+    Column("reading_value", BigInteger),  # a damaged card read at the counter
+    Column("reading_counter", BigInteger),
+    Column("state", String(16), nullable=False),  # holding, closed
+    Column("closed_at", BigInteger),
+    Column("moved", BigInteger),  # written to the new card when the window closed
+    Column("spent_late", BigInteger),  # spent by late taps of the old card
+)
+Index("ix_card_replacements_open", card_replacements.c.state, card_replacements.c.window_until)
+
+# Ledger-side changes to write to an instrument's card at its next tap, exactly once: the
+# value already moved at the ledger; the card is brought in line with it (card_mirror).
+card_updates = Table(
+    "card_updates",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("instrument_id", String(ID), nullable=False),
+    Column("amount", BigInteger, nullable=False),  # signed: credit > 0, debit < 0
+    Column("reason", String(16), nullable=False),  # adjustment, top_up, refund, expiry, move
+    Column("source_tx", String(ID)),  # the ledger transaction that moved the value
+    Column("note", String(200)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("by_user", String(ID)),
+    Column("state", String(16), nullable=False),  # pending, written, cancelled
+    Column("written_tx", String(ID), unique=True),  # the terminal transaction that wrote it
+    Column("written_uid", String(20)),
+    Column("written_counter", BigInteger),
+    Column("written_at", BigInteger),
+)
+Index("ix_card_updates_instrument", card_updates.c.instrument_id, card_updates.c.state)
+
+# A till's torn purse operation whose card left and did not come back to it: the till reports
+# what the card would show had it committed; the card's next appearance anywhere settles it
+# (its counter taken by another operation: it did not happen; the next counter starting from
+# its value after: it did, and is applied), or finance resolves it after a window.
+card_torn = Table(
+    "card_torn",
+    metadata,
+    Column("tx_id", String(ID), primary_key=True),
+    Column("terminal_id", String(ID), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("uid", String(20), nullable=False),
+    Column("counter", BigInteger, nullable=False),  # the card's counter had it committed
+    Column("before", BigInteger, nullable=False),
+    Column("after", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),  # the transaction as the till would have sent it
+    Column("request_id", BigInteger),  # the signed request that reported it
+    Column("reported_at", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # open, committed, cancelled
+    Column("settled_at", BigInteger),
+    Column("settled_by", String(ID)),  # the transaction whose card report settled it
+)
+Index("ix_card_torn_uid", card_torn.c.uid, card_torn.c.state)
 # --- loyalty (revision 0004) -------------------------------------------------------------------
 
 loyalty_rules = Table(
@@ -286,6 +373,8 @@ loyalty_members = Table(
     Column("debt", BigInteger, nullable=False),
     Column("lots", Text, nullable=False),  # JSON [[expires_at, available_at, points], ...]
     Column("days", Text, nullable=False),  # JSON [[local day, spend, points], ...], 12 months
+    Column("days_spend", BigInteger, nullable=False),  # sums over `days` (core.Member)
+    Column("days_points", BigInteger, nullable=False),
     Column("next_expiry", BigInteger),  # the soonest lot expiry: what the expiry run looks for
     Column("updated_at", BigInteger, nullable=False),
 )

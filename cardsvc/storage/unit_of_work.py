@@ -29,6 +29,7 @@ from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
 from cardsvc.storage.feedback import FeedbackRepository
 from cardsvc.storage.ledger import LedgerRepository
 from cardsvc.storage.loyalty import LoyaltyRepository, LoyaltyRulesCache
+from cardsvc.storage.media import MediaRepository
 from cardsvc.storage.messages import MessageRepository
 from cardsvc.storage.migrate import upgrade
 from cardsvc.storage.people import PeopleRepository
@@ -61,6 +62,10 @@ class UnitOfWork:
     @cached_property
     def card_mirror(self) -> CardMirrorRepository:
         return CardMirrorRepository(self._conn)
+
+    @cached_property
+    def media(self) -> MediaRepository:
+        return MediaRepository(self._conn)
 
     @cached_property
     def programs(self) -> ProgramRepository:

@@ -8,6 +8,7 @@ card) is online-only: its value lives in the ledger, reached through the same ou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ import httpx
 from cardsvc.protocol.client import LedgerClient, LedgerRefused
 from cardsvc.protocol.counter import CounterLedger, TransactionView
 from cardsvc.protocol.messages import TransactionMsg
+from reader_agent.agent.card_updates import write_updates
 from reader_agent.agent.instruments import instrument_for_uid, uid_hex
 from reader_agent.agent.outbox import Entry, Outbox, OutboxFull, State
 from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows, ValueRequest
@@ -42,6 +44,7 @@ class CardView:
     card_counter: int | None = None
     ledger: dict[str, Any] | None = None
     recovered: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # written at this tap
 
     @property
     def agree(self) -> bool | None:
@@ -55,7 +58,13 @@ class CardView:
             "kind": self.kind, "uid": self.uid, "instrument": self.instrument,
             "card_value": self.card_value, "card_counter": self.card_counter,
             "ledger": self.ledger, "agree": self.agree, "recovered": self.recovered,
+            "updates": self.updates,
         }  # fmt: skip
+
+
+def _update_json(result: TapResult) -> dict[str, Any]:
+    return {"tx_id": result.tx_id, "amount": result.amount, "code": result.code,
+            "card_value": result.card_value, "compensated": result.compensated}  # fmt: skip
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -107,13 +116,22 @@ class Agent:
                 return CardView("online", uid_hex(uid), instrument, ledger=self._lookup(instrument))
             recovered = [_entry_json(e) for e in self.flows.settle(reader, uid)]
             try:
+                done = self._write_updates(reader, uid)
+                written = [_update_json(r) for r in done]
+                if any(r.code == AgentCode.CARD_REMOVED for r in done):  # torn: tap again
+                    return CardView("purse", uid_hex(uid), instrument, recovered=recovered,
+                                    updates=written)  # fmt: skip
                 seen = self.flows.purse(reader).balance()
             except PurseCardError:
                 return CardView("blank", uid_hex(uid), instrument, recovered=recovered)
             return CardView(
                 "purse", uid_hex(uid), instrument, seen.value_after, seen.counter_after,
-                self._lookup(instrument), recovered,
+                self._lookup(instrument), recovered, written,
             )  # fmt: skip
+
+    def _write_updates(self, reader: Reader, uid: bytes) -> list[TapResult]:
+        """Value changed at the ledger since this card was last tapped goes onto it first."""
+        return write_updates(self.flows, self.client, reader, uid)
 
     def tap_instrument(self, timeout: float) -> str:
         """Wait for a card and name its instrument (a ticket card at a gate): nothing else."""
@@ -158,6 +176,8 @@ class Agent:
                 return earlier
             if req.op == "issue":
                 return self._issue(reader, uid, req)
+            with contextlib.suppress(PurseCardError):  # blank: the operation says so
+                self._write_updates(reader, uid)
             return self.flows.operate(reader, uid, req)
 
     def _earlier(self, req: ValueRequest) -> TapResult | None:
@@ -204,8 +224,9 @@ class Agent:
     def _online_only(self, uid: bytes, req: ValueRequest) -> TapResult:
         """The ledger alone holds the value: send now; never decided offline."""
         instrument = instrument_for_uid(uid)
-        if self.flows.risk.blocked(instrument) is not None:
-            return _refusal(req, uid, "instrument_blocked", "on the hotlist")
+        refused = self.flows.risk.blocked(instrument)
+        if refused is not None:
+            return _refusal(req, uid, refused.value, "on the hotlist")
         if not self.syncer.available():
             return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, "this card works online only")
         if req.op == "top_up" and req.funding == "cash":
@@ -247,15 +268,20 @@ def _refusal(req: ValueRequest, uid: bytes, code: str, detail: str) -> TapResult
                      detail=detail)  # fmt: skip
 
 
+_REFUNDABLE = ("redeem", "capture", "purchase")  # purchase: a member's sale (loyalty points)
+
+
 def _refund_bar(req: ValueRequest, uid: bytes, sale: TransactionView) -> TapResult | None:
     """The reasons the core would give, said before the card moves."""
-    if sale.op not in ("redeem", "capture") or sale.instrument != instrument_for_uid(uid):
+    if sale.op not in _REFUNDABLE or sale.instrument != instrument_for_uid(uid):
         return _refusal(req, uid, "reference_mismatch", f"{req.ref} is not a sale of this card")
     if sale.code not in ("ok", "exists"):
         return _refusal(req, uid, "reference_not_found", f"{req.ref} was refused ({sale.code})")
     if sale.voided:
         return _refusal(req, uid, "already_voided", f"{req.ref} was voided")
-    if sale.refunded + req.amount > sale.amount:
+    # A member's purchase (loyalty) is refunded against its receipt total, which the ledger
+    # judges: its `amount` is the points it spent.
+    if sale.op != "purchase" and sale.refunded + req.amount > sale.amount:
         left = sale.amount - sale.refunded
         return _refusal(req, uid, "refund_exceeds_redemption", f"at most {left} left to refund")
     return None
@@ -276,5 +302,5 @@ def result_of(entry: Entry) -> TapResult:
     return TapResult(
         code, entry.msg.op, mode, entry.msg.instrument, entry.uid, entry.msg.amount, entry.id,
         card_value=card.after if card else None, card_counter=card.counter if card else None,
-        ledger_balance=entry.balance_after,
+        ledger_balance=entry.balance_after, loyalty=entry.loyalty,
     )  # fmt: skip

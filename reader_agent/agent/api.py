@@ -22,7 +22,9 @@ from keys.errors import KeyNotFoundError
 from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
 from reader_agent.agent.api_counter import counter_routes
+from reader_agent.agent.media import MediaRefused, Replacement
 from reader_agent.agent.outbox import State
+from reader_agent.agent.points import PointsRequest, points_operation
 from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
 from reader_agent.agent.sync import LedgerUnavailable
@@ -74,6 +76,8 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
     _install_errors(app)
     _status_routes(app, runtime)
     _card_routes(app, runtime.agent)
+    _media_routes(app, runtime)
+
     _gate_routes(app, runtime)
     counter_routes(app, runtime, _serve)  # programs, codes, receipts, staff and shifts
     return app
@@ -176,6 +180,18 @@ def _card_routes(app: FastAPI, agent: Agent) -> None:
         return _operation(agent.issue(body.program, body.amount, body.timeout_s, body.funding,
                                       body.request_id))  # fmt: skip
 
+    @_serve(app, c.PURCHASE)
+    def purchase(body: c.PurchaseRequest) -> c.OperationResult:
+        tenders = dict(body.tenders) if body.tenders is not None else None
+        req = PointsRequest("purchase", body.points, body.amount, body.excluded, tenders,
+                            request_id=body.request_id)  # fmt: skip
+        return _operation(points_operation(agent, req, body.timeout_s))
+
+    @_serve(app, c.ADJUST_POINTS)
+    def adjust_points(body: c.AdjustPointsRequest) -> c.OperationResult:
+        req = PointsRequest(body.op, body.points, reason=body.reason, request_id=body.request_id)
+        return _operation(points_operation(agent, req, body.timeout_s))
+
     @_serve(app, c.RESULT)
     def result(tx_id: str) -> c.OperationResult | JSONResponse:
         found = agent.result(tx_id)
@@ -183,6 +199,31 @@ def _card_routes(app: FastAPI, agent: Agent) -> None:
             return _error(c.ErrorCode.NOT_FOUND, f"no transaction {tx_id} on this terminal")
         return _operation(found)
 
+
+def _media_routes(app: FastAPI, runtime: AgentRuntime) -> None:
+    """A card by its number, and replacing a lost, stolen or damaged one (needs the ledger)."""
+
+    @app.exception_handler(MediaRefused)
+    def media_refused(request: Request, exc: MediaRefused) -> JSONResponse:
+        return _error(c.ErrorCode(exc.code), exc.detail)
+
+    @_serve(app, c.CARD)
+    def card(uid: str) -> c.CardRecord:
+        if not _UID.match(uid):
+            raise MediaRefused("invalid", "a card number is 8-20 hex digits")
+        return _answer(c.CardRecord, runtime.media.card(uid))
+
+    @_serve(app, c.REPLACE)
+    def replace(body: c.ReplaceRequest) -> c.ReplaceAnswer:
+        shift = runtime.shifts.ensure()
+        reading = body.reading.model_dump() if body.reading else None
+        req = Replacement(body.request_id, body.old_uid, body.reason, shift.staff, reading)
+        receipt = runtime.media.replace(req, body.timeout_s)
+        fields = set(c.ReplaceAnswer.model_fields)
+        return _answer(c.ReplaceAnswer, {k: v for k, v in receipt.items() if k in fields})
+
+
+_UID = re.compile(r"^[0-9A-Fa-f]{8,20}$")
 
 def _gate_routes(app: FastAPI, runtime: AgentRuntime) -> None:
     """Gates and kiosks: admissions, their counters, what a customer's QR or card is."""

@@ -22,13 +22,23 @@ class Hotlist:
     def __init__(self, db: LocalDb, clock: Callable[[], int]) -> None:
         self.db, self.clock = db, clock
 
-    def replace(self, blocked: Iterable[str]) -> int:
+    def replace(
+        self, blocked: Iterable[str], media: Iterable[str] = (), pending: Iterable[str] = ()
+    ) -> int:
+        """Replace the copy; `media` are the entries that name cards refused as cards (lost,
+        stolen, damaged, replaced), so a tap of one says so (card_medium_blocked); `pending`
+        the cards with value changed at the ledger, asked for at their next tap."""
         entries = sorted(set(blocked))
-        if len(entries) > HOTLIST_MAX:
+        cards, waiting = sorted(set(media)), sorted(set(pending))
+        if max(len(entries), len(cards), len(waiting)) > HOTLIST_MAX:
             raise HotlistTooLarge(f"hotlist of {len(entries)} entries refused")
         with self.db.write() as conn:
             conn.execute("DELETE FROM hotlist")
             conn.executemany("INSERT INTO hotlist (instrument) VALUES (?)", ((e,) for e in entries))
+            conn.execute("DELETE FROM hotlist_media")
+            conn.executemany("INSERT INTO hotlist_media (name) VALUES (?)", ((c,) for c in cards))
+            conn.execute("DELETE FROM pending_cards")
+            conn.executemany("INSERT INTO pending_cards (name) VALUES (?)", ((w,) for w in waiting))
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('hotlist_at', ?)",
                 (str(self.clock()),),
@@ -39,6 +49,27 @@ class Hotlist:
         """Block locally at once (the ledger refused a replayed card) until the next fetch."""
         with self.db.write() as conn:
             conn.execute("INSERT OR IGNORE INTO hotlist (instrument) VALUES (?)", (instrument,))
+
+    def add_medium(self, name: str) -> None:
+        """Refuse a card locally at once (the ledger said it is blocked) until the next fetch."""
+        with self.db.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO hotlist (instrument) VALUES (?)", (name,))
+            conn.execute("INSERT OR IGNORE INTO hotlist_media (name) VALUES (?)", (name,))
+
+    def has_updates(self, name: str) -> bool:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT 1 FROM pending_cards WHERE name = ?", (name,)).fetchone()
+        return row is not None
+
+    def updates_written(self, name: str) -> None:
+        """The card has nothing more waiting (until the next fetch says otherwise)."""
+        with self.db.write(fsync=False) as conn:
+            conn.execute("DELETE FROM pending_cards WHERE name = ?", (name,))
+
+    def medium_blocked(self, name: str) -> bool:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT 1 FROM hotlist_media WHERE name = ?", (name,)).fetchone()
+        return row is not None
 
     def blocked(self, instrument: str) -> bool:
         with self.db.read() as conn:

@@ -72,6 +72,12 @@ CREATE INDEX IF NOT EXISTS gate_log_at ON gate_log (at);
 CREATE TABLE IF NOT EXISTS hotlist (
     instrument TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS hotlist_media (  -- of the hotlist, the cards refused as cards
+    name TEXT PRIMARY KEY                   -- card-<UID>: lost, stolen, damaged, replaced
+);
+CREATE TABLE IF NOT EXISTS pending_cards (  -- cards with value changed at the ledger
+    name TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS shifts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     staff TEXT NOT NULL,
@@ -110,6 +116,7 @@ class LocalDb:
                     (str(SCHEMA_VERSION),),
                 )
                 self._seed_sequence(conn)
+                _add_columns(conn)
 
     @staticmethod
     def _seed_sequence(conn: sqlite3.Connection) -> None:
@@ -155,3 +162,17 @@ class LocalDb:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+# Columns added after a terminal's database was first made: (table, column, declaration).
+_ADDED_COLUMNS = (
+    ("outbox", "loyalty", "TEXT"),  # the ledger's loyalty answer (points earned...) as JSON
+)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring an older terminal database up to the current columns (never drops anything)."""
+    for table, column, declaration in _ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")

@@ -56,20 +56,22 @@ class Entry:
     created_at: int
     code: str | None
     balance_after: int | None
+    loyalty: dict[str, Any] | None = None  # loyalty operations: the ledger's points answer
 
 
 _COLUMNS = (
     "seq, id, body, state, uid, pending_card, must_complete, offline, created_at, code, "
-    "balance_after"
+    "balance_after, loyalty"
 )
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    seq, tx_id, body, state, uid, pending, must, offline, created, code, balance = row
+    seq, tx_id, body, state, uid, pending, must, offline, created, code, balance, loyal = row
     return Entry(
         seq, tx_id, TransactionMsg.model_validate_json(body), State(state), uid,
         PendingOperation.from_json(json.loads(pending)) if pending else None,
         bool(must), bool(offline), created, code, balance,
+        json.loads(loyal) if loyal else None,
     )  # fmt: skip
 
 
@@ -131,10 +133,12 @@ class Outbox:
         now = self.clock()
         with self.db.write() as conn:
             conn.executemany(
-                "UPDATE outbox SET state = 'done', code = ?, balance_after = ?, sent_at = ? "
-                "WHERE id = ? AND seq = ? AND state = 'ready'",
-                [(r.code, r.balance_after, now, r.id, r.seq) for r in results],
-            )
+                "UPDATE outbox SET state = 'done', code = ?, balance_after = ?, sent_at = ?, "
+                "loyalty = ? WHERE id = ? AND seq = ? AND state = 'ready'",
+                [(r.code, r.balance_after, now,
+                  r.loyalty.model_dump_json() if r.loyalty is not None else None, r.id, r.seq)
+                 for r in results],
+            )  # fmt: skip
 
     # --- reads ---------------------------------------------------------------------------------
     def _select(self, where: str, params: tuple[Any, ...], limit: int) -> list[Entry]:

@@ -148,7 +148,7 @@ class PurseFlows:
         reserved: list[Entry] = []
 
         def journal(pending: PendingOperation) -> None:
-            build = self._builder(req, instrument, pending)
+            build = self.builder(req, instrument, pending)
             reserved.append(
                 self.outbox.reserve(
                     build, on_card=pending, offline=not online, shift_id=shift,
@@ -165,15 +165,15 @@ class PurseFlows:
                 blank = isinstance(exc, PurseCardError)
                 code = AgentCode.NOT_PERSONALISED if blank else AgentCode.CARD_ERROR
                 return _with(base, code=code, detail=str(exc))
-            return self._torn(reader, reserved[0], base, exc)
+            return self.torn(reader, reserved[0], base, exc)
         if result.outcome is not PurseOutcome.OK:
             return _with(base, code=result.outcome.value, card_value=result.value_after,
                          card_counter=result.counter_after)  # fmt: skip
         entry = reserved[0]
         self.outbox.settle_card(entry.seq, State.READY)
-        return self._deliver(reader, entry, result, base, online)
+        return self.deliver(reader, entry, result, base, online)
 
-    def _builder(
+    def builder(
         self, req: ValueRequest, instrument: str, pending: PendingOperation
     ) -> Callable[[str, int], TransactionMsg]:
         def build(tx_id: str, seq: int) -> TransactionMsg:
@@ -185,7 +185,7 @@ class PurseFlows:
 
         return build
 
-    def _torn(self, reader: Reader, entry: Entry, base: TapResult, exc: Exception) -> TapResult:
+    def torn(self, reader: Reader, entry: Entry, base: TapResult, exc: Exception) -> TapResult:
         """The card failed after the journal: settle now if it is still there, else next tap."""
         log.info("purse operation %s interrupted: %s", entry.id, exc)
         try:
@@ -206,7 +206,7 @@ class PurseFlows:
         self.wake_sync()
         return ready
 
-    def _deliver(
+    def deliver(
         self, reader: Reader, entry: Entry, result: PurseResult, base: TapResult, online: bool
     ) -> TapResult:
         done = _with(base, tx_id=entry.id, card_value=result.value_after,

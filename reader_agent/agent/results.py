@@ -48,6 +48,7 @@ class TapResult:
     compensated: bool = False  # the ledger refused after the card changed: the card was reset
     detail: str = ""
     unit: str | None = None  # the instrument's unit when known (VND; PTS: member points)
+    loyalty: dict[str, Any] | None = None  # loyalty operations: the ledger's points answer
 
     @property
     def ok(self) -> bool:

@@ -23,6 +23,7 @@ from reader_agent.agent.outbox import Outbox
 
 class Refusal(StrEnum):
     BLOCKED = "instrument_blocked"  # on the hotlist
+    MEDIUM_BLOCKED = "card_medium_blocked"  # the card itself: reported lost, stolen, replaced
     OFFLINE_TX_LIMIT = "offline_tx_limit"
     OFFLINE_CARD_LIMIT = "offline_card_limit"
     OFFLINE_TERMINAL_LIMIT = "offline_terminal_limit"
@@ -54,7 +55,11 @@ class RiskGate:
 
     def blocked(self, instrument: str) -> Refusal | None:
         """Every tap, online or offline: a hotlisted instrument is refused."""
-        return Refusal.BLOCKED if self.hotlist.blocked(instrument) else None
+        if not self.hotlist.blocked(instrument):
+            return None
+        if self.hotlist.medium_blocked(instrument):
+            return Refusal.MEDIUM_BLOCKED
+        return Refusal.BLOCKED
 
     def offline_spend(self, uid: str, instrument: str, amount: int) -> Refusal | None:
         """May this card spend `amount` now, without the ledger? None when it may."""

@@ -109,6 +109,11 @@ class Syncer:
             entry = self.outbox.get(tx_id)
             if entry is not None:
                 self.on_replay(entry.msg.instrument)  # refuse the card here at once
+        for r in results:  # a lost or replaced card the hotlist here did not know yet
+            if r.code == ProtocolCode.CARD_MEDIUM_BLOCKED:
+                entry = self.outbox.get(r.id)
+                if entry is not None:
+                    self.hotlist.add_medium(entry.msg.instrument)
 
     def flush(self, max_batches: int = MAX_BATCHES_PER_ROUND) -> int:
         """Send ready entries until none is left (or `max_batches`); raises LedgerUnavailable."""
@@ -123,12 +128,12 @@ class Syncer:
 
     def refresh_hotlist(self) -> int:
         try:
-            blocked = self.client.hotlist()
+            blocked, media, pending = self.client.hotlists()
         except (httpx.HTTPError, LedgerRefused) as exc:
             self._failed(f"hotlist: {exc}")
             raise LedgerUnavailable(str(exc)) from exc
         self.status.last_ok_at = self.monotonic()
-        return self.hotlist.replace(blocked)
+        return self.hotlist.replace(blocked, media, pending)
 
 
     def refresh_kit(self) -> int | None:

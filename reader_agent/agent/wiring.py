@@ -20,6 +20,7 @@ from reader_agent.agent.hotlist import Hotlist, Shifts
 from reader_agent.agent.identity import Identity, terminal_signer
 from reader_agent.agent.localdb import LocalDb
 from reader_agent.agent.look import Looker
+from reader_agent.agent.media import Media
 from reader_agent.agent.outbox import Outbox
 from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows
 from reader_agent.agent.qr_kit import QrKit
@@ -70,6 +71,7 @@ class AgentRuntime:
     loop: SyncLoop
     station: Station
     agent: Agent
+    media: Media
     kit: QrKit
     gate: Gatekeeper
     looker: Looker
@@ -141,8 +143,9 @@ def build_runtime(
     syncer.kit = kit
     gate = Gatekeeper(identity.terminal_id, db, kit, outbox, syncer, clock)
     looker = Looker(gate, client, syncer)
+    media = Media(station, flows, client)
     return AgentRuntime(settings, identity, db, outbox, hotlist, shifts, syncer, loop, station,
-                        agent, kit, gate, looker, http, threading.Event())  # fmt: skip
+                        agent, media, kit, gate, looker, http, threading.Event())  # fmt: skip
 
 
 def trusted_signers(identity: Identity, settings: AgentSettings) -> dict[str, bytes]:

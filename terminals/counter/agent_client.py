@@ -149,5 +149,24 @@ class AgentClient:
         body = {"timeout_s": self.tap_timeout_s, **fields}
         return self._ask(c.OPERATIONS[op], body, self._op_timeout)
 
+    def purchase(self, fields: dict[str, Any]) -> c.OperationResult:
+        """A sale for a member: amount, points, excluded, tenders, request_id."""
+        return self._ask(c.PURCHASE, {"timeout_s": self.tap_timeout_s, **fields},
+                         self._op_timeout)  # fmt: skip
+
+    def adjust_points(self, fields: dict[str, Any]) -> c.OperationResult:
+        """op (award / deduct), points, reason, request_id."""
+        return self._ask(c.ADJUST_POINTS, {"timeout_s": self.tap_timeout_s, **fields},
+                         self._op_timeout)  # fmt: skip
+
     def result(self, tx_id: str) -> c.OperationResult:
         return self._ask(c.RESULT, tx_id=tx_id)
+
+    # --- card media (a lost, stolen or damaged card replaced) --------------------------------
+    def card(self, uid: str) -> c.CardRecord:
+        return self._ask(c.CARD, uid=uid)
+
+    def replace(self, fields: dict[str, Any]) -> c.ReplaceAnswer:
+        """`fields`: old_uid, reason, request_id, reading (the new card is tapped now)."""
+        body = {"timeout_s": self.tap_timeout_s, **fields}
+        return self._ask(c.REPLACE, body, self._op_timeout)

@@ -26,11 +26,16 @@ def local(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> int:
 
 
 def check_loyalty(h: Harness) -> None:
-    for member in h.state.members.values():
+    for kept in h.state.members.values():
+        member = kept.copy()  # decoding a copy leaves the member on its append-only path
         inst = h.state.instruments[member.instrument]
         assert all(v > 0 for v in member.lots.values()), member
         assert sum(member.lots.values()) == inst.balance, member
         assert member.debt >= 0
+        assert member.soonest_expiry() == kept.soonest_expiry()
+        days = member.days
+        assert (kept.days_spend, kept.days_points) >= (0, 0)
+        assert kept.days_spend == sum(s for s, _ in days.values())
 
 
 class LoyaltyHarness(Harness):
@@ -51,6 +56,7 @@ class LoyaltyHarness(Harness):
         return self.do(Op.PURCHASE, instrument, points, purchase_amount=total, **fields)
 
     def member(self, instrument: str = "m") -> Member:
+        """The member, decoded (its lots and days whole)."""
         return self.state.members[instrument]
 
     def earned(self, tx_id: str) -> int:

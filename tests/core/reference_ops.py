@@ -212,6 +212,17 @@ class ReferenceLedger(ReferenceBase):
     def _unblock(self, tx: Transaction) -> Outcome:
         return self._status(tx, "active")
 
+    def _card_update(self, tx: Transaction) -> Outcome:
+        inst = self.instruments.get(tx.instrument)
+        if inst is None:
+            return fails(R.NOT_FOUND)
+        if not self.holds_value(inst):
+            return fails(R.INVALID_OPERATION)
+        problem = self.amount_problem(tx.amount)
+        if problem:
+            return fails(problem)
+        return R.OK, inst["balance"]
+
     def _expire(self, tx: Transaction) -> Outcome:
         inst = self.instruments.get(tx.instrument)
         if inst is None:

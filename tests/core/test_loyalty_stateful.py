@@ -60,7 +60,7 @@ class LoyaltyMachine(RuleBasedStateMachine):
           share=st.sampled_from([0, 0, 0, 10, 40, 50, 60]), excluded=st.integers(0, 100_000))
     def purchase(self, m: str, total: int, share: int, excluded: int) -> None:  # fmt: skip
         member = self.state.members.get(m)
-        before = dict(member.lots) if member else {}
+        before = dict(member.copy().lots) if member else {}
         tier_before = member.tier if member else "member"
         have = lot_rules.spendable(member, self.now) if member else 0
         points = min(have, total * share // 100 // RULES.point_value)
@@ -137,10 +137,13 @@ class LoyaltyMachine(RuleBasedStateMachine):
     @invariant()
     def ledger_and_lots(self) -> None:
         check_invariants(self.state, self.postings)
-        for m in self.state.members.values():
+        for kept in self.state.members.values():
+            m = kept.copy()  # decode a copy: the member itself stays on its append-only path
             inst = self.state.instruments[m.instrument]
             assert all(v > 0 for v in m.lots.values()) and m.debt >= 0
             assert sum(m.lots.values()) == inst.balance
+            assert m.soonest_expiry() == kept.soonest_expiry()
+            assert kept.days_spend == sum(s for s, _ in m.days.values())
 
     @invariant()
     def no_points_without_a_posting(self) -> None:
@@ -172,7 +175,8 @@ class LoyaltyMachine(RuleBasedStateMachine):
     def tier_at_least_what_the_year_qualifies(self) -> None:
         """Upgrade at once: qualifying spend only grows at a sale, which upgrades; it shrinks
         with time and refunds, which never raise the tier needed."""
-        for m in self.state.members.values():
+        for kept in self.state.members.values():
+            m = kept.copy()
             value = tier_rules.qualifying(m, RULES, self.now)
             qualified = tier_rules.qualified_tier(RULES, value)
             assert RULES.tier_rank(m.tier) >= RULES.tier_rank(qualified), (m, value)

@@ -47,3 +47,20 @@ def test_rules_set_up_shown_and_runs_idempotent(
     for _ in range(2):
         assert main(["loyalty", "run", "expiry"]) == 0
         assert json.loads(capsys.readouterr().out.splitlines()[-1])["members"] == 0
+
+
+def test_the_journal_codec_round_trips_what_the_core_did() -> None:
+    from cardsvc.core import Earning, Op, Transaction
+    from cardsvc.storage.loyalty_codec import earning_from_json, inputs_from_json, journal_json
+
+    done = Earning(12, (1800000000, 0), 3, ("v1:base", "Tết x2 \\ \""), 120_000, 20_500, (),
+                   "bạc", 4)  # fmt: skip
+    tx = Transaction("t", Op.PURCHASE, "m", 0, purchase_amount=120_000,
+                     tenders=(("bank_card", 20_000), ("cash", 100_000)))  # fmt: skip
+    text = journal_json(tx, done)
+    assert earning_from_json(text) == done
+    assert inputs_from_json(text) == {"tenders": tx.tenders}
+    spent = Earning(1, None, 0, ("v1:base",), 1, 1, ((5, 0, 7),), "x", 1)
+    other = Transaction("u", Op.PURCHASE, "m", 7, purchase_amount=10_000, excluded=5)
+    assert earning_from_json(journal_json(other, spent)) == spent
+    assert inputs_from_json(journal_json(other, spent)) == {"excluded": 5}

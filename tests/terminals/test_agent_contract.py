@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reader_agent import contract as c
@@ -56,6 +57,23 @@ def test_every_call_of_the_client_is_a_contract_route() -> None:
     client.redeem_code("7KQH-M2XC-9RTB-W4NA-P", 200_000, 50_000, "code-1")
     client.sell_code("7KQH-M2XC-9RTB-W4NA-P", "sell-1")
     client.void("tx-1", "void-1")
+    for route, op in ((c.PURCHASE, "purchase"), (c.ADJUST_POINTS, "award")):
+        fake.rules[route.path] = lambda body, op=op: httpx.Response(200, json=tap_result(op=op))
+    client.purchase({"amount": 100_000, "points": 0})
+    client.adjust_points({"op": "award", "points": 10, "reason": "goodwill"})
+    # the card replacement screen's calls
+    uid = "04A1B2C3D4E581"
+    record = {"uid": uid, "instrument": f"card-{uid}", "card_type": "desfire", "state": "active",
+              "window_until": None, "created_at": 1, "changed_at": 1, "balance": 0,
+              "instrument_status": "active", "program": "PREPAID", "pending_updates": 0}
+    fake.reply(c.CARD.url(uid=uid), lambda body: httpx.Response(200, json=record))
+    replaced = {"id": "rp-1", "instrument": f"card-{uid}", "old_uid": uid,
+               "new_uid": "04B7C8D9E0F182", "reason": "lost", "store": "S1", "state": "holding",
+               "created_at": 1, "window_until": 2, "held_amount": 0, "moved": None,
+               "spent_late": None}
+    fake.reply(c.REPLACE.path, lambda body: httpx.Response(200, json=replaced))
+    assert client.card(uid).state == "active"
+    assert client.replace({"old_uid": uid, "reason": "lost", "request_id": "rp-1"}).id == "rp-1"
     called = {route_of(method, path) for method, path, _ in fake.calls}
     assert None not in called
     # every route but the agent's own sync button and the gate's and kiosk's (their own test)
@@ -87,6 +105,18 @@ def test_the_bodies_the_screens_send_are_what_the_agent_accepts(operation: Opera
     route = c.OPERATIONS[operation.op]
     assert route.request is not None
     route.request.model_validate({"timeout_s": 15.0, **fields})
+
+
+def test_the_loyalty_bodies_are_what_the_agent_accepts() -> None:
+    from terminals.counter.screens.loyalty import LoyaltyForm, adjust_fields, purchase_fields
+
+    sale = LoyaltyForm(amount="1.200.000", points="50", excluded="200.000", paid_by="bank_card")
+    fields = purchase_fields("vi", sale)
+    assert sale.errors == [] and fields["tenders"] == {"bank_card": 1_200_000}
+    c.PurchaseRequest.model_validate({"timeout_s": 15.0, **fields})
+    adjust = LoyaltyForm(points="200", op="deduct", reason="correction")
+    c.AdjustPointsRequest.model_validate({"timeout_s": 15.0, **adjust_fields("vi", adjust)})
+    assert adjust.errors == []
 
 
 def _modules() -> list[Path]:

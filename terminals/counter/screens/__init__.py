@@ -5,7 +5,7 @@ SCREENS is the whole list, in menu order: a new screen is a new module and one l
 
 from types import ModuleType
 
-from terminals.counter.screens import codes, home, receipts, sales, shift, tap
+from terminals.counter.screens import codes, home, loyalty, media, receipts, sales, shift, tap
 
 SCREENS: list[ModuleType] = [
     home,
@@ -13,5 +13,7 @@ SCREENS: list[ModuleType] = [
     sales,
     codes,
     receipts,
+    loyalty,
     shift,
+    media,
 ]

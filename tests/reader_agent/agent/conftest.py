@@ -22,7 +22,7 @@ from cardsvc.wiring import Ledger, build_ledger
 from keys.file_keystore import FileKeystore
 from reader_agent.agent.identity import Identity, enroll_terminal
 from reader_agent.agent.settings import AgentSettings
-from reader_agent.agent.wiring import AgentRuntime, build_runtime
+from reader_agent.agent.wiring import AgentRuntime, build_runtime, pcsc_reader_opener
 from reader_agent.drivers.base import Reader
 from reader_agent.drivers.virtual import VirtualReader
 from reader_agent.emulate.desfire_card import EmulatedDesfire
@@ -183,3 +183,31 @@ def runtime(
     rt.loop.round()  # the hotlist, as the running agent would fetch it at start
     yield rt
     rt.stop()
+
+
+def another_terminal(
+    chain: Chain, keystore: FileKeystore, settings: AgentSettings, reader: Reader | None,
+    terminal_id: str, store: str = STORE, pcsc_reader: str | None = None,
+) -> AgentRuntime:
+    """A second enrolled terminal (its own key, local database and queue) over `reader` (or
+    the PC/SC reader named `pcsc_reader`), sharing the card keys: the same card can be tapped
+    at either."""
+    mine = settings.model_copy(update={
+        "data_dir": settings.data_dir.parent / terminal_id,
+        "terminal_key_label": f"terminal-{terminal_id}",
+    })  # fmt: skip
+    code = chain.post("/v1/terminals", {"id": terminal_id, "store_id": store, "name": terminal_id})
+    with httpx.Client(base_url=chain.server.url) as http:
+        identity = enroll_terminal(
+            http, keystore, terminal_id=terminal_id, code=code["enrollment_code"],
+            ledger_url=chain.server.url, key_label=mine.terminal_key_label,
+            identity_path=mine.identity_path,
+        )  # fmt: skip
+    if pcsc_reader is not None:
+        mine = mine.model_copy(update={"reader": pcsc_reader})
+        rt = build_runtime(mine, identity, keystore, readers=pcsc_reader_opener(pcsc_reader))
+    else:
+        assert reader is not None
+        rt = virtual_runtime(mine, identity, keystore, reader)
+    rt.loop.round()
+    return rt

@@ -22,7 +22,7 @@ from reader_agent.agent.wiring import AgentRuntime
 from reader_agent.drivers.virtual import VirtualReader
 from tests.reader_agent.contract_check import ContractWatch, check_answer
 
-from .conftest import Chain
+from .conftest import Chain, blank_card
 
 WAIT = 2.0
 
@@ -125,6 +125,21 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert client.get(c.GATE.path + "?since=0").json()["refused"] >= 1
     assert post(client, c.LOOK.path, {"payload": "CS1:X"})["code"] == "no_keyset"
     assert post(client, c.LOOK_TAP.path, {"timeout_s": WAIT})["card_kind"] == "purse"
+    # loyalty: the purse card is no member card of a program with points rules
+    purchase = {"timeout_s": WAIT, "amount": 100_000, "request_id": "buy-1"}
+    assert post(client, c.PURCHASE.path, purchase)["code"] == "invalid_operation"
+    adjust = {"timeout_s": WAIT, "op": "award", "points": 10, "reason": "goodwill"}
+    assert post(client, c.ADJUST_POINTS.path, adjust)["code"] == "invalid_operation"
+    # card media: a card by its number, then replaced by a new card tapped now
+    uid = view["uid"]
+    assert client.get(c.CARD.url(uid=uid)).json()["state"] == "active"
+    assert client.get(c.CARD.url(uid="zz")).json()["error"] == "invalid"
+    virtual_reader.insert(blank_card(bytes.fromhex("04B7C8D9E0F182")))
+    replaced = post(client, c.REPLACE.path, {"timeout_s": WAIT, "old_uid": uid,
+                                             "reason": "lost", "request_id": "rp-1"})  # fmt: skip
+    assert (replaced["state"], replaced["old_uid"]) == ("holding", uid)
+    post(client, c.REPLACE.path, {"timeout_s": WAIT, "old_uid": uid, "reason": "lost",
+                                  "request_id": "rp-2"}, status=409)  # fmt: skip
     post(client, c.ADMIT.path, {"payload": ""}, status=422)
     post(client, c.REDEEM.path, {"amount": 1.5}, status=422)  # FastAPI's own refusal
     virtual_reader.remove()

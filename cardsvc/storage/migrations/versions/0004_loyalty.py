@@ -38,6 +38,8 @@ def upgrade() -> None:
     sa.Column('debt', sa.BigInteger(), nullable=False),
     sa.Column('lots', sa.Text(), nullable=False),
     sa.Column('days', sa.Text(), nullable=False),
+    sa.Column('days_spend', sa.BigInteger(), nullable=False),
+    sa.Column('days_points', sa.BigInteger(), nullable=False),
     sa.Column('next_expiry', sa.BigInteger(), nullable=True),
     sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('instrument_id', name=op.f('pk_loyalty_members'))
