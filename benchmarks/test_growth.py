@@ -193,6 +193,7 @@ def pair(request: pytest.FixtureRequest) -> Iterator[tuple[Ingest, Ingest, str, 
         yield base, big, engine, count
 
 
+@pytest.mark.timeout(3600)  # full size on a shared box: minutes
 def test_ingest_cost_as_the_ledger_grows(
     benchmark: BenchmarkFixture, pair: tuple[Ingest, Ingest, str, int]
 ) -> None:

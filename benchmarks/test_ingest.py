@@ -267,6 +267,7 @@ def ledger_pair(
 
 
 # --- the benchmark ---------------------------------------------------------------------------
+@pytest.mark.timeout(3600)  # full size on a shared box: minutes
 def test_durable_ingest(benchmark: BenchmarkFixture, ledger_pair: Pair) -> None:
     ingest, baseline = ledger_pair
 
@@ -281,6 +282,7 @@ def test_durable_ingest(benchmark: BenchmarkFixture, ledger_pair: Pair) -> None:
     _report(benchmark, ingest.engine.dialect.name, baseline.median(), BATCH)
 
 
+@pytest.mark.timeout(3600)  # full size on a shared box: minutes
 def test_durable_ingest_two_in_flight(benchmark: BenchmarkFixture, ledger_pair: Pair) -> None:
     """Two terminals' batches in flight at once, as a server sees them: one verifies and parses
     while the committer writes the other (SQLite and fsync release the GIL). Still one batch

@@ -156,6 +156,24 @@ class VoidRequest(BaseModel):
     request_id: Id | None = None
 
 
+class CustomerLookupRequest(BaseModel):
+    phone: str = Field(min_length=1, max_length=32, description="as the customer says it")
+
+
+class CustomerSignUpRequest(BaseModel):
+    """Sign-up at the counter: phone, name and birthday (day and month; the year optional)."""
+
+    phone: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    birth_day: int | None = Field(None, ge=1, le=31)
+    birth_month: int | None = Field(None, ge=1, le=12)
+    birth_year: int | None = Field(None, ge=1900, le=2200)
+    email: str | None = Field(None, max_length=254)
+    lang: Literal["vi", "en"] = "vi"
+    consent: bool = False
+    referral_code: str | None = Field(None, max_length=32)
+
+
 # --- answers ----------------------------------------------------------------------------------
 class Answer(BaseModel):
     """An answer of the agent. `extra="forbid"`: the agent cannot answer a field this module
@@ -481,6 +499,18 @@ class Look(Answer):
     checkin: bool = False  # an e-ticket whose event lists this terminal: self check-in here
 
 
+class CustomerAnswer(Answer):
+    """A customer look-up or sign-up, forwarded to the ledger. `code`: ok, or the ledger's
+    refusal passed through (customer_unknown, phone_taken, phone_invalid, birthday_invalid ...).
+    `customer`: the ledger's customer view as it sent it (phone masked); the ledger's API owns
+    that shape."""
+
+    code: str
+    customer: dict[str, Any] | None = None
+    detail: str = ""
+    ok: bool = False
+
+
 # --- errors -----------------------------------------------------------------------------------
 class ErrorCode(StrEnum):
     """Why the agent answered no answer at all (a business refusal is an OperationResult)."""
@@ -592,10 +622,19 @@ GATE = Route("GET", "/v1/gate", GateStatus)
 LOOK = Route("POST", "/v1/look", Look, QrRequest)
 LOOK_TAP = Route("POST", "/v1/look/tap", Look, TapRequest, _TAP_ERRORS)
 
+# Customers at the counter: online only (the ledger keeps the records); 503 ledger_unavailable
+# when it cannot be reached.
+_LEDGER_ONLY = (ErrorCode.LEDGER_UNAVAILABLE,)
+CUSTOMER_LOOKUP = Route("POST", "/v1/customers/lookup", CustomerAnswer, CustomerLookupRequest,
+                        _LEDGER_ONLY)  # fmt: skip
+CUSTOMER_SIGN_UP = Route("POST", "/v1/customers", CustomerAnswer, CustomerSignUpRequest,
+                         _LEDGER_ONLY)  # fmt: skip
+
 ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIFT, TAP, ISSUE,
                              TOP_UP, REDEEM, REFUND, RESULT, ADMIT, ADMIT_TAP, GATE, LOOK,
                              LOOK_TAP, PROGRAMS, QUOTE_CODE, REDEEM_CODE, SELL_CODE, VOID,
                              RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT, PURCHASE,
-                             ADJUST_POINTS, CARD, REPLACE)  # fmt: skip
+                             ADJUST_POINTS, CARD, REPLACE, CUSTOMER_LOOKUP,
+                             CUSTOMER_SIGN_UP)  # fmt: skip
 OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
                                "refund": REFUND}  # fmt: skip

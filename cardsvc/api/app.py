@@ -12,6 +12,8 @@ from cardsvc.api import (
     openapi,
     routes_admin,
     routes_counter,
+    routes_customer_care,
+    routes_customer_pages,
     routes_customers,
     routes_instruments,
     routes_loyalty,
@@ -58,8 +60,9 @@ def create_app(
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
-               routes_vouchers, routes_customers, routes_loyalty, routes_counter)  # fmt: skip
-    for module in (*routers, routes_public):
+               routes_vouchers, routes_customers, routes_customer_care, routes_loyalty,
+               routes_counter)  # fmt: skip
+    for module in (*routers, routes_public, routes_customer_pages):
         app.include_router(module.router)
     install_backoffice(app)
     return app

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from cardsvc.services.loyalty import MemberView, RunReport, loyalty_of
+from cardsvc.services.loyalty import MemberView, PointsLiability, RunReport, loyalty_of
 from cardsvc.storage.unit_of_work import UnitOfWork
 
 
@@ -106,3 +106,33 @@ def with_loyalty(uow: UnitOfWork, view: dict[str, Any], now: int) -> dict[str, A
     if found is not None:
         view["loyalty"] = member_loyalty(found)
     return view
+
+
+class StorePoints(BaseModel):
+    store: str | None = Field(description="the store that issued the member cards")
+    members: int
+    points: int
+
+
+class PointsLine(BaseModel):
+    program: str
+    point_value: int = Field(description="đồng per point, the spending rate in force")
+    outstanding: int = Field(description="points held by members (a liability)")
+    value: int = Field(description="outstanding points at the spending rate, đồng")
+    issued: int = Field(description="points earned and awarded less clawbacks, to date")
+    broken: int = Field(description="points expired to breakage, to date")
+    expected_breakage: int = Field(description="of the outstanding, at the breakage rate so far")
+    expiring: dict[str, int] = Field(description="days ahead -> points expiring within them")
+    debt: int = Field(description="points members owe after refunds")
+    by_store: list[StorePoints]
+
+
+class PointsReport(BaseModel):
+    programs: list[PointsLine]
+
+
+def points_line(line: PointsLiability) -> dict[str, Any]:
+    data = dict(line.__dict__)
+    data["expiring"] = {str(k): v for k, v in line.expiring.items()}
+    data["by_store"] = [{"store": s, "members": n, "points": p} for s, n, p in line.by_store]
+    return data

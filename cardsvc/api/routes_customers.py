@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, SignedDep, WriteUow
 from cardsvc.api.views import ERRORS
 from cardsvc.customers import merge, privacy, records
+from cardsvc.customers.birthday import in_birthday_week
 from cardsvc.customers.errors import CustomerNotFound
 from cardsvc.protocol.messages import Id
 from cardsvc.services.people import Person, Role
@@ -180,7 +181,12 @@ def erase(customer_id: Id, person: PersonDep, ledger: LedgerDep, uow: WriteUow) 
 
 
 def _terminal_view(uow: Any, ledger: Any, row: Any) -> dict[str, Any]:
-    return records.view(uow, row, ledger.customers.settings, full_phone=False)
+    """The record as the counter shows it: phone masked, and whether to show the birthday
+    banner (the customer's birthday falls in their current week)."""
+    c = ledger.customers
+    view = records.view(uow, row, c.settings, full_phone=False)
+    view["birthday_week"] = in_birthday_week(row, ledger.clock())
+    return view
 
 
 @router.post("/v1/terminal/customers/lookup", responses=ERRORS)

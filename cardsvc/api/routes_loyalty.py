@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, WriteUow
 from cardsvc.api.loyalty_views import (
     MemberLoyalty,
+    PointsReport,
     RulesVersion,
     RulesVersions,
     RunOut,
     member_loyalty,
+    points_line,
     run_out,
 )
 from cardsvc.api.views import ERRORS
@@ -94,3 +96,15 @@ def run(kind: Literal["expiry", "review"], person: PersonDep, ledger: LedgerDep
     local day does nothing."""
     person.require(Role.ADMIN, Role.FINANCE)
     return run_out(loyalty.run_daily(ledger.db, ledger.committer, kind, ledger.clock()))
+
+
+@router.get("/v1/reports/points", response_model=PointsReport, responses=ERRORS)
+def points_report(person: PersonDep, ledger: LedgerDep, uow: ReadUow) -> dict[str, Any]:
+    """Points as a liability, per loyalty program: outstanding points valued at the spending
+    rate, expected breakage, points expiring within 30, 90 and 365 days, per issuing store.
+    Chain-wide figures: administrators and head-office finance."""
+    person.require(Role.ADMIN, Role.FINANCE)
+    if person.store_id is not None and person.role is not Role.ADMIN:
+        person.require(Role.ADMIN)
+    lines = loyalty.points_liability(uow, ledger.clock())
+    return {"programs": [points_line(line) for line in lines]}

@@ -15,6 +15,7 @@ from cardsvc.core import AMOUNT_MAX
 from cardsvc.core.media import CardReading, MediumState
 from cardsvc.protocol.messages import TransactionMsg
 from cardsvc.services import card_updates, media, torn
+from cardsvc.services.errors import Invalid
 from cardsvc.services.ingest import Actor
 from cardsvc.services.people import Role
 
@@ -192,6 +193,20 @@ def report_torn(body: TornIn, signed: SignedDep, ledger: LedgerDep, uow: WriteUo
     the answer says where each stands (open, committed, sent, cancelled, refused)."""
     return torn.report(uow, signed.actor.terminal_id, signed.evidence, body.transactions,
                        ledger.clock())  # fmt: skip
+
+
+@router.get("/v1/terminal/torn", responses=ERRORS)
+def torn_states(
+    signed: SignedDep,
+    uow: ReadUow,
+    ids: str = Query(..., min_length=1, max_length=6600, pattern=r"^[A-Za-z0-9_.:,\-]+$",
+                     description="comma-separated transaction ids, at most 100"),
+) -> dict[str, Any]:
+    """Where this till's reported torn operations stand (it settles its own entries so)."""
+    wanted = ids.split(",")
+    if len(wanted) > 100:
+        raise Invalid("at most 100 ids")
+    return {"states": uow.media.torn_states(signed.actor.terminal_id, wanted)}
 
 
 @router.get("/v1/reports/torn", responses=ERRORS)

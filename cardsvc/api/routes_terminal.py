@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, WriteUow
 from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
+from cardsvc.customers.birthday import customer_badge
 from cardsvc.protocol.messages import BatchResponse
 from cardsvc.protocol.wire import decode_batch, encode_response
 from cardsvc.services import queries, terminals
@@ -105,9 +106,11 @@ def terminal_lookup(
 ) -> dict[str, Any]:
     """Balance and status of an instrument, for the terminal that has it in front of it (a
     card's name, `card-<UID>`, answers the instrument the card belongs to); a member card's
-    tier and points with it."""
-    view = queries.card_instrument_view(uow, instrument_id)
-    return with_loyalty(uow, view, ledger.clock())
+    tier and points with it, and its customer's name and birthday banner when it belongs to
+    one."""
+    view = with_loyalty(uow, queries.card_instrument_view(uow, instrument_id), ledger.clock())
+    view["customer"] = customer_badge(uow, str(view["id"]), ledger.clock())
+    return view
 
 
 KIOSK_HISTORY_MAX = 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from cardsvc.api.loyalty_views import MemberLoyalty
@@ -29,6 +31,8 @@ class InstrumentView(BaseModel):
     loyalty: MemberLoyalty | None = Field(
         None, description="member cards of a program with loyalty rules: tier and points"
     )
+    customer: dict[str, Any] | None = Field(
+        None, description="terminals: the customer it belongs to (id, name, birthday_week)")
 
 
 class HistoryEntry(BaseModel):

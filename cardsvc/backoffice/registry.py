@@ -39,6 +39,10 @@ PAGES: list[Page] = [
     Page("/admin/people", "Nhân sự", "People", ADMIN, f"{_BO}.people"),
     Page("/admin/audit", "Nhật ký thay đổi", "Audit log", ADMIN, f"{_BO}.audit"),
     Page("/admin/account", "Tài khoản của tôi", "My account", EVERYONE, f"{_BO}.account", "me"),
+    Page("/admin/followups", "Góp ý cần xử lý", "Feedback follow-up", EVERYONE,
+         "cardsvc.customer_pages.followups", "customers"),
+    Page("/admin/segments", "Nhóm khách hàng", "Customer segments", EVERYONE,
+         "cardsvc.customer_pages.segments", "customers"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cardsvc.commands import admin, demo, loyalty, media, qr, serve, tickets, vouchers
+from cardsvc.commands import admin, customers, demo, loyalty, media, qr, serve, tickets, vouchers
 
-COMMAND_MODULES: list[ModuleType] = [serve, admin, demo, vouchers, tickets, qr, loyalty, media]
+COMMAND_MODULES: list[ModuleType] = [serve, admin, demo, vouchers, tickets, qr, loyalty, media,
+                                     customers]

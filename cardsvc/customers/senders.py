@@ -22,13 +22,11 @@ from typing import Literal, Protocol
 
 from cardsvc.customers.settings import CustomerSettings
 
-Channel = Literal["email", "sms", "zalo"]
-
 
 @dataclass(frozen=True)
 class Outgoing:
     key: str  # the outbox key: what the message is for, unique
-    channel: Channel
+    channel: str  # email, sms, zalo
     address: str  # e-mail address or E.164 phone number
     lang: str
     subject: str
@@ -83,7 +81,7 @@ class SmtpSender:
                     smtp.login(cfg.smtp_user, cfg.smtp_password.get_secret_value())
                 refused = smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
-            return SendOutcome("refused", f"recipient refused: {exc.recipients}")
+            return _recipient_refused(exc.recipients)
         except smtplib.SMTPResponseException as exc:
             # 5xx is the server's final word; 4xx asks us to try again later.
             status: Literal["refused", "retry"] = "refused" if exc.smtp_code >= 500 else "retry"
@@ -91,8 +89,14 @@ class SmtpSender:
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             return SendOutcome("retry", f"{type(exc).__name__}: {exc}")
         if refused:
-            return SendOutcome("refused", f"recipient refused: {refused}")
+            return _recipient_refused(refused)
         return SendOutcome("sent")
+
+
+def _recipient_refused(answers: dict[str, tuple[int, bytes]]) -> SendOutcome:
+    """A 4xx for the recipient (mailbox busy, greylisting) is worth retrying; 5xx is final."""
+    final = any(code >= 500 for code, _ in answers.values())
+    return SendOutcome("refused" if final else "retry", f"recipient refused: {answers}")
 
 
 class FileSender:

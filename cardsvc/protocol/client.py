@@ -150,6 +150,12 @@ class LedgerClient:
         states: dict[str, str] = self._send("POST", "/v1/terminal/torn", body).json()["states"]
         return states
 
+    def torn_states(self, tx_ids: Sequence[str]) -> dict[str, str]:
+        """Where reported torn operations stand (open, committed, sent, cancelled, refused)."""
+        found = self._send("GET", "/v1/terminal/torn?ids=" + ",".join(tx_ids)).json()
+        states: dict[str, str] = found["states"]
+        return states
+
     def rotate_key(self, new_signer: Signer) -> dict[str, str]:
         """Enrol a successor key: proved by the new key, endorsed by the current one, sent
         signed by the current one, which keeps signing through the overlap window."""

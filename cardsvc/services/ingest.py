@@ -20,11 +20,13 @@ from cardsvc.core import (
     LedgerState,
     Op,
     Policy,
+    Posting,
     Result,
     ResultCode,
     Transaction,
     apply,
 )
+from cardsvc.core.accounts import instrument_account
 from cardsvc.core.card_mirror import CardReport, judge
 from cardsvc.core.media import (
     MediaCode,
@@ -222,10 +224,30 @@ class _BatchPlan:
             core_results = outcome.results
             if state.loyalty:  # only batches with loyalty members have anything to say
                 loyalty = _loyalty_of(state, batch)
+            self._queue_expiries(batch, outcome.results, outcome.postings)
         self._add_media(new_media, core_results)
         self._mark_written(writes, core_results)
         self._torn_refused(injected, core_results)
         return [self._answers(a, core_results, loyalty) for a in self.added if not a.silent]
+
+    def _queue_expiries(
+        self, batch: Sequence[Transaction], results: Sequence[Result], postings: Sequence[Posting]
+    ) -> None:
+        """An expired instrument's purse card still holds the value the ledger just moved to
+        breakage: a debit is queued for it, written at its next tap before it is refused."""
+        expired = {tx.id: tx.instrument for tx, r in zip(batch, results, strict=True)
+                   if tx.op is Op.EXPIRE and r.code is ResultCode.OK}  # fmt: skip
+        for tx_id, instrument in expired.items():
+            own = instrument_account(instrument)
+            amount = -sum(p.amount for p in postings if p.tx_id == tx_id and p.account == own)
+            purse = any(r.medium.card_type == "desfire" for r in
+                        self.uow.media.of_instrument(instrument))  # fmt: skip
+            if amount > 0 and purse:
+                self.uow.media.add_update({
+                    "id": "cu-" + tx_id, "instrument_id": instrument, "amount": -amount,
+                    "reason": "expiry", "source_tx": tx_id, "note": None,
+                    "created_at": self.now, "by_user": None, "state": "pending",
+                })  # fmt: skip
 
     def _settle_torn(self) -> list[tuple[_Added, str]]:
         """Torn operations tills reported (their card left and did not come back) are settled

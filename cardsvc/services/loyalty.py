@@ -222,3 +222,60 @@ def run_daily(db: Database, committer: GroupCommitter, kind: str, now: int,
         after = due[-1]
     done, before = counts.pop("ok", 0), counts.pop("exists", 0)
     return RunReport(kind, day, visited, done, before, counts)
+
+
+# --- points as a liability (finance) ---------------------------------------------------------
+@dataclass(frozen=True)
+class PointsLiability:
+    program: str
+    point_value: int  # đồng per point, the spending rate in force
+    outstanding: int  # points held by members
+    value: int  # outstanding x point_value, đồng
+    issued: int  # points earned and awarded, less what was clawed back (net, to date)
+    broken: int  # points expired to breakage (to date)
+    expected_breakage: int  # of the outstanding points, by the program's breakage rate so far
+    expiring: dict[int, int]  # days ahead -> points whose lots expire within them
+    debt: int  # points owed by members after refunds
+    by_store: list[tuple[str | None, int, int]]  # issuing store, member cards, points
+
+
+EXPIRING_HORIZONS = (30, 90, 365)
+
+
+def _expiring(uow: UnitOfWork, program: str, now: int) -> dict[int, int]:
+    """Points in lots expiring within each horizon (members visited in bounded pages)."""
+    found = dict.fromkeys(EXPIRING_HORIZONS, 0)
+    last = now + max(EXPIRING_HORIZONS) * 86_400
+    after, visited = "", 0
+    while visited < RUN_MAX:
+        page = uow.loyalty.members_expiring(program, last, after)
+        if not page:
+            break
+        for member in page:
+            for days in EXPIRING_HORIZONS:
+                found[days] += lot_rules.expiring(member, now, now + days * 86_400)
+        visited += len(page)
+        after = page[-1].instrument
+    return found
+
+
+def points_liability(uow: UnitOfWork, now: int) -> list[PointsLiability]:
+    """Per loyalty program: outstanding points and their value at the spending rate, expected
+    breakage (the breakage rate so far: broken / (broken + spent)), what expires soon."""
+    out = []
+    for program in sorted(uow.loyalty.all_programs()):
+        rules = rules_at(uow.loyalty.versions(program), now)
+        if rules is None:
+            continue
+        by_store = uow.loyalty.outstanding_by_store(program)
+        outstanding = sum(points for _, _, points in by_store)
+        issued = -uow.loyalty.account_total(f"promo:{program}", "PTS")
+        broken = uow.loyalty.account_total(f"breakage:{program}", "PTS")
+        spent = max(issued - outstanding - broken, 0)
+        expected = outstanding * broken // (broken + spent) if broken + spent else 0
+        out.append(PointsLiability(
+            program, rules.point_value, outstanding, outstanding * rules.point_value, issued,
+            broken, expected, _expiring(uow, program, now), uow.loyalty.total_debt(program),
+            by_store,
+        ))  # fmt: skip
+    return out

@@ -33,4 +33,21 @@ def report(uow: UnitOfWork, terminal_id: str, evidence: Evidence,
             "reported_at": now, "state": "open",
         })  # fmt: skip
     uow.media.add_torn(rows)
+    _settle_from_journal(uow, txs, now)
     return {"states": uow.media.torn_states(terminal_id, [m.id for m in txs])}
+
+
+def _settle_from_journal(uow: UnitOfWork, txs: Sequence[TransactionMsg], now: int) -> None:
+    """What the journal already says: sent by its till, or its counter taken by another
+    operation (it did not happen). Otherwise the card's next report settles it."""
+    sent = uow.media.journalled_instruments([m.id for m in txs])
+    pairs = {(m.card.uid, m.card.counter) for m in txs if m.card is not None}
+    taken = uow.card_mirror.journalled(pairs)
+    open_ids = set(uow.media.torn_open_ids([m.id for m in txs]))
+    for m in txs:
+        if m.id not in open_ids or m.card is None:
+            continue
+        if m.id in sent:
+            uow.media.settle_torn(m.id, "sent", now, m.id)
+        elif (m.card.uid, m.card.counter) in taken:
+            uow.media.settle_torn(m.id, "cancelled", now, None)

@@ -14,6 +14,8 @@ from cardsvc.storage.schema import transactions
 
 LIST_MAX = 1000
 PURCHASE_OPS = ("redeem", "capture", "purchase")  # what a customer buys with (or earns on)
+# Purchases are what tills report (they carry a sequence number); what the service makes itself
+# (reward clawbacks, staff actions) has none and is never a purchase.
 REVERSAL_OPS = ("refund", "void")
 
 
@@ -173,7 +175,7 @@ class CustomerRewardRepository:
             select(t.id, happened, t.amount, t.purchase_amount, t.store_id, t.instrument_id)
             .join(customer_instruments, ci.instrument_id == t.instrument_id)
             .where(ci.customer_id == customer_id, t.op.in_(PURCHASE_OPS), t.code == "ok",
-                   happened >= since, happened < until)
+                   t.seq.isnot(None), happened >= since, happened < until)
             .order_by(happened, t.id)
             .limit(LIST_MAX)
         )  # fmt: skip
@@ -200,7 +202,7 @@ class CustomerRewardRepository:
         q = (
             select(ci.customer_id, func.max(happened), func.count(), spend, func.min(happened))
             .join(customer_instruments, ci.instrument_id == t.instrument_id)
-            .where(t.op.in_(PURCHASE_OPS), t.code == "ok", happened >= since)
+            .where(t.op.in_(PURCHASE_OPS), t.code == "ok", t.seq.isnot(None), happened >= since)
             .group_by(ci.customer_id)
         )  # fmt: skip
         return [(r[0], int(r[1]), int(r[2]), int(r[3] or 0), int(r[4]))

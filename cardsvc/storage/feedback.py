@@ -8,7 +8,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cardsvc.storage.customer_tables import case_notes, feedback, followup_cases
-from cardsvc.storage.schema import transactions
+from cardsvc.storage.schema import stores, transactions
 
 LIST_MAX = 1000
 
@@ -73,6 +73,10 @@ class FeedbackRepository:
         if r is None:
             return None
         return ReceiptRow(r[0], r[1], r[2], r[3], r[4], int(r[5] if r[5] is not None else r[6]))
+
+    def store_name(self, store_id: str) -> str | None:
+        found = self.conn.execute(select(stores.c.name).where(stores.c.id == store_id)).first()
+        return None if found is None else str(found[0])
 
     def add(self, row: FeedbackRow) -> bool:
         """False when the receipt was answered already (one answer per receipt)."""

@@ -18,7 +18,13 @@ from sqlalchemy import Connection, func, insert, select
 from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules
 from cardsvc.storage.db import driver_cursor, marker, markers, select_in
 from cardsvc.storage.loyalty_codec import member_from_row, rules_from_json, rules_to_json
-from cardsvc.storage.schema import loyalty_members, loyalty_rules, loyalty_tier_history
+from cardsvc.storage.schema import (
+    instruments,
+    loyalty_members,
+    loyalty_rules,
+    loyalty_tier_history,
+    postings,
+)
 
 _MEMBER = InstrumentKind.MEMBER
 RUN_CHUNK = 1000  # members per look-up of the daily runs
@@ -125,6 +131,10 @@ class LoyaltyRepository:
             )  # fmt: skip
 
     # --- rules ------------------------------------------------------------------------------
+    def all_programs(self) -> list[str]:
+        """Programs that have loyalty rules."""
+        return sorted(self.cache.current(self.cur))
+
     def versions(self, program: str) -> tuple[LoyaltyRules, ...]:
         return self.cache.current(self.cur).get(program, ())
 
@@ -185,3 +195,38 @@ class LoyaltyRepository:
             .group_by(m.program_id)
         ).all()  # fmt: skip
         return {r[0]: int(r[1]) for r in rows}
+
+    # --- the finance report -------------------------------------------------------------------
+    def account_total(self, account: str, unit: str) -> int:
+        """The sum of every posting on one account in one unit."""
+        p = postings.c
+        q = select(func.coalesce(func.sum(p.amount), 0)).where(p.account == account,
+                                                               p.unit == unit)  # fmt: skip
+        return int(self.conn.execute(q).scalar_one())
+
+    def outstanding_by_store(self, program: str) -> list[tuple[str | None, int, int]]:
+        """(issuing store, member cards, points held) of a program."""
+        i = instruments.c
+        rows = self.conn.execute(
+            select(i.store_id, func.count(), func.coalesce(func.sum(i.balance), 0))
+            .where(i.program_id == program).group_by(i.store_id).order_by(i.store_id)
+        ).all()  # fmt: skip
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    def members_expiring(self, program: str, until: int, after: str, limit: int = RUN_CHUNK
+                         ) -> list[Any]:  # fmt: skip
+        """Members of a program with a lot expiring by `until` (paging by instrument id)."""
+        m = loyalty_members.c
+        rows = self.conn.execute(
+            select(m.instrument_id, m.program_id, m.tier, m.floor_tier, m.tier_since,
+                   m.review_at, m.debt, m.lots, m.days, m.days_spend, m.days_points,
+                   m.next_expiry)
+            .where(m.program_id == program, m.next_expiry <= until, m.instrument_id > after)
+            .order_by(m.instrument_id).limit(limit)
+        ).all()  # fmt: skip
+        return [member_from_row(tuple(r)) for r in rows]
+
+    def total_debt(self, program: str) -> int:
+        m = loyalty_members.c
+        q = select(func.coalesce(func.sum(m.debt), 0)).where(m.program_id == program)
+        return int(self.conn.execute(q).scalar_one())

@@ -273,6 +273,16 @@ class MediaRepository:
                             r.body, r.request_id))  # fmt: skip
         return out
 
+    def torn_open_ids(self, tx_ids: Collection[str]) -> list[str]:
+        wanted = sorted(set(tx_ids))
+        c = card_torn.c
+        out: list[str] = []
+        for start in range(0, len(wanted), _CHUNK):
+            q = select(c.tx_id).where(c.tx_id.in_(wanted[start : start + _CHUNK]),
+                                      c.state == "open")  # fmt: skip
+            out.extend(r.tx_id for r in self.conn.execute(q))
+        return out
+
     def settle_torn(self, tx_id: str, state: str, now: int, by: str | None) -> None:
         self.conn.execute(
             update(card_torn)

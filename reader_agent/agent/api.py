@@ -22,6 +22,7 @@ from keys.errors import KeyNotFoundError
 from reader_agent import contract as c
 from reader_agent.agent.agent import Agent
 from reader_agent.agent.api_counter import counter_routes
+from reader_agent.agent.customers import CustomerDesk
 from reader_agent.agent.media import MediaRefused, Replacement
 from reader_agent.agent.outbox import State
 from reader_agent.agent.points import PointsRequest, points_operation
@@ -80,6 +81,7 @@ def create_api(runtime: AgentRuntime) -> FastAPI:
 
     _gate_routes(app, runtime)
     counter_routes(app, runtime, _serve)  # programs, codes, receipts, staff and shifts
+    _customer_routes(app, runtime)
     return app
 
 
@@ -271,3 +273,24 @@ def queue_status(runtime: AgentRuntime) -> c.QueueStatus:
         hotlist_size=runtime.hotlist.size(),
         hotlist_fetched_at=runtime.hotlist.fetched_at(),
     )
+
+
+def _customer_routes(app: FastAPI, runtime: AgentRuntime) -> None:
+    """Look-up by phone and sign-up at the counter, answered by the ledger."""
+
+    def desk() -> CustomerDesk:
+        return CustomerDesk(runtime.agent.client)
+
+    @_serve(app, c.CUSTOMER_LOOKUP)
+    def customer_lookup(body: c.CustomerLookupRequest) -> c.CustomerAnswer | JSONResponse:
+        try:
+            return _answer(c.CustomerAnswer, desk().lookup(body.phone))
+        except LedgerUnavailable as exc:
+            return _error(c.ErrorCode.LEDGER_UNAVAILABLE, str(exc))
+
+    @_serve(app, c.CUSTOMER_SIGN_UP)
+    def customer_sign_up(body: c.CustomerSignUpRequest) -> c.CustomerAnswer | JSONResponse:
+        try:
+            return _answer(c.CustomerAnswer, desk().sign_up(body.model_dump(exclude_none=True)))
+        except LedgerUnavailable as exc:
+            return _error(c.ErrorCode.LEDGER_UNAVAILABLE, str(exc))

@@ -78,6 +78,9 @@ CREATE TABLE IF NOT EXISTS hotlist_media (  -- of the hotlist, the cards refused
 CREATE TABLE IF NOT EXISTS pending_cards (  -- cards with value changed at the ledger
     name TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS torn_reported (  -- torn operations told to the ledger
+    tx_id TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS shifts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     staff TEXT NOT NULL,

@@ -157,6 +157,10 @@ class Outbox:
         """Entries waiting for this card to tell whether they happened (tear recovery)."""
         return self._select("state = 'card' AND uid = ?", (uid,), limit)
 
+    def stale_on_card(self, created_before: int, limit: int = 100) -> list[Entry]:
+        """Entries whose card left mid-operation and has not come back since `created_before`."""
+        return self._select("state = 'card' AND created_at <= ?", (created_before,), limit)
+
     def unsettled_uids(self, limit: int = 1000) -> list[str]:
         with self.db.read() as conn:
             rows = conn.execute(

@@ -61,6 +61,9 @@ class AgentSettings(BaseSettings):
     offline_shift_max: int = Field(10_000_000, ge=0)  # this terminal's current shift
     # Offline spending is refused when the hotlist is older than this (or was never fetched).
     hotlist_max_age_s: int = Field(24 * 3600, ge=0)
+    # A purse operation torn when the card left is told to the ledger after this long, soon:
+    # the card's next tap at any till then settles it there (a re-tap here settles it first).
+    torn_report_after_s: int = Field(10, ge=0, le=7 * 24 * 3600)
 
     @property
     def key_scheme(self) -> KeyScheme:

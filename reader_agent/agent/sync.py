@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -156,6 +157,10 @@ class Syncer:
             return None
 
 
+class TornRound(Protocol):
+    def round(self, poll: bool = True) -> int: ...
+
+
 class SyncLoop:
     """The background loop: flush the outbox, refresh the hotlist, back off while down."""
 
@@ -166,6 +171,7 @@ class SyncLoop:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._hotlist_due = 0.0
+        self.torn: TornRound | None = None  # reports tears whose card left (agent.torn)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ledger-sync", daemon=True)
@@ -180,11 +186,14 @@ class SyncLoop:
     def round(self) -> None:
         """One round: the hotlist when due, then the outbox. Raises LedgerUnavailable."""
         now = time.monotonic()
+        torn_due = now >= self._hotlist_due  # asked about at the hotlist's pace
         if now >= self._hotlist_due:
             self.syncer.refresh_hotlist()
             self.syncer.refresh_kit()
             self._hotlist_due = now + self.hotlist_s
         self.syncer.flush()
+        if self.torn is not None and self.torn.round(poll=torn_due):
+            self.syncer.flush()  # those the ledger applied: their resend answers `exists`
         self.syncer.outbox.prune_done(DONE_KEPT)
 
     def _run(self) -> None:

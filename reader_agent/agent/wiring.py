@@ -28,6 +28,7 @@ from reader_agent.agent.risk import RiskGate, RiskLimits
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.agent.station import ReaderLister, ReaderOpener, Station
 from reader_agent.agent.sync import Syncer, SyncLoop
+from reader_agent.agent.torn import TornReporter
 from reader_agent.cards.purse import PurseLayout
 from reader_agent.drivers.base import Reader, ReaderInfo
 from reader_agent.drivers.errors import ReaderError, ReaderUnavailableError
@@ -144,6 +145,7 @@ def build_runtime(
     gate = Gatekeeper(identity.terminal_id, db, kit, outbox, syncer, clock)
     looker = Looker(gate, client, syncer)
     media = Media(station, flows, client)
+    loop.torn = TornReporter(db, outbox, client, clock, settings.torn_report_after_s)
     return AgentRuntime(settings, identity, db, outbox, hotlist, shifts, syncer, loop, station,
                         agent, media, kit, gate, looker, http, threading.Event())  # fmt: skip
 

@@ -170,3 +170,12 @@ class AgentClient:
         """`fields`: old_uid, reason, request_id, reading (the new card is tapped now)."""
         body = {"timeout_s": self.tap_timeout_s, **fields}
         return self._ask(c.REPLACE, body, self._op_timeout)
+
+    # --- customers (answered by the ledger through the agent) ---------------------------------
+    def find_customer(self, phone: str) -> c.CustomerAnswer:
+        return self._ask(c.CUSTOMER_LOOKUP, {"phone": phone}, self._op_timeout)
+
+    def sign_up_customer(self, fields: dict[str, Any]) -> c.CustomerAnswer:
+        """`fields`: phone, name, birth_day, birth_month, birth_year, lang, consent,
+        referral_code (the agent checks them against its request model)."""
+        return self._ask(c.CUSTOMER_SIGN_UP, fields, self._op_timeout)

@@ -66,6 +66,11 @@ def card_view(lang: str, card: CardAnswer, utc_offset_h: int) -> CardView:
         view.warnings.append(t(lang, "card_disagree"))
     if key == "status_blocked":
         view.warnings.append(t(lang, "instrument_blocked"))
+    owner = ledger.get("customer") if ledger else None
+    if isinstance(owner, dict) and owner.get("name"):
+        view.rows.append((t(lang, "cust_name"), str(owner["name"])))
+        if owner.get("birthday_week"):
+            view.notes.append(t(lang, "cust_birthday_banner", name=owner["name"]))
     if card.recovered:
         view.notes.append(t(lang, "card_recovered", count=len(card.recovered)))
     return view

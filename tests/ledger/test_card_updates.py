@@ -83,3 +83,17 @@ def test_roles_and_cards_without_a_purse(world: World, till: Till) -> None:
     assert online["update"] is None  # its value lives at the ledger only
     assert expect(world.post("/v1/card-updates", {"instrument": "nope", "kind": "top_up",
                                                   "amount": 5}), 404)  # fmt: skip
+
+
+def test_expiry_is_written_to_the_card_before_it_is_refused(world: World, till: Till) -> None:
+    gift = "card-04E1E2E3E4E5E6"
+    card = CardEvidence(uid="04E1E2E3E4E5E6", counter=1, before=0, after=80_000)
+    assert till.do("issue", gift, 80_000, program="GIFT", card=card).code == "ok"
+    world.clock.advance(31 * 86_400)
+    assert expect(world.act(gift, "expire", world.admin))["code"] == "ok"
+    seen = till.client.card("04E1E2E3E4E5E6")
+    assert [(u["amount"], u["reason"]) for u in seen["updates"]] == [(-80_000, "expiry")]
+    assert gift in till.client.hotlist()  # refused once written
+    write = till.do("card_update", gift, 80_000, ref=seen["updates"][0]["id"],
+                    card=CardEvidence(uid="04E1E2E3E4E5E6", counter=2, before=80_000, after=0))
+    assert write.code == "ok" and till.client.card("04E1E2E3E4E5E6")["updates"] == []

@@ -59,3 +59,23 @@ def test_member_view_adjustments_and_runs(loyal: World, till: Till) -> None:
     assert (ran["done"], ran["members"]) == (1, 1)
     assert expect(loyal.post("/v1/loyalty/runs/expiry", {}))["members"] == 0
     assert loyal.balance(M) == 0
+
+
+def test_points_are_reported_as_a_liability(loyal: World, till: Till) -> None:
+    till.do("issue", M, 0, program="LOYAL")
+    till.do("purchase", M, 0, purchase_amount=2_000_000)  # 200 points, 12 months
+    finance = loyal.person("f1", "finance")
+    staff = loyal.person("s1", "staff", "S1")
+    assert loyal.get("/v1/reports/points", staff).status_code == 403
+    [line] = expect(loyal.get("/v1/reports/points", finance))["programs"]
+    assert (line["program"], line["outstanding"], line["value"]) == ("LOYAL", 200, 20_000)
+    assert line["expiring"] == {"30": 0, "90": 0, "365": 0}  # 12 months from tomorrow
+    assert line["by_store"] == [{"store": "S1", "members": 1, "points": 200}]
+    assert (line["issued"], line["broken"], line["expected_breakage"]) == (200, 0, 0)
+    loyal.clock.advance(300 * DAY)
+    [line] = expect(loyal.get("/v1/reports/points", finance))["programs"]
+    assert line["expiring"] == {"30": 0, "90": 200, "365": 200}
+    loyal.clock.advance(100 * DAY)
+    expect(loyal.post("/v1/loyalty/runs/expiry", {}))
+    [line] = expect(loyal.get("/v1/reports/points", finance))["programs"]
+    assert (line["outstanding"], line["broken"], line["value"]) == (0, 200, 0)

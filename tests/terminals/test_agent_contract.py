@@ -19,7 +19,7 @@ from terminals.counter.screens.sales import OPERATIONS, Operation, Programs, Sal
 from terminals.counter.text import has
 from tests.reader_agent.contract_check import ContractWatch, check_answer, route_of
 
-from .fake_agent import FakeAgent, receipt, tap_result
+from .fake_agent import FakeAgent, answer_of, receipt, tap_result
 
 TERMINALS = Path(__file__).parents[2] / "terminals"
 UNATTENDED = {c.ADMIT, c.ADMIT_TAP, c.GATE, c.LOOK, c.LOOK_TAP}
@@ -74,6 +74,12 @@ def test_every_call_of_the_client_is_a_contract_route() -> None:
     fake.reply(c.REPLACE.path, lambda body: httpx.Response(200, json=replaced))
     assert client.card(uid).state == "active"
     assert client.replace({"old_uid": uid, "reason": "lost", "request_id": "rp-1"}).id == "rp-1"
+    customer = answer_of(c.CustomerAnswer(code="ok", ok=True, customer={"id": "C1"}))
+    for route in (c.CUSTOMER_LOOKUP, c.CUSTOMER_SIGN_UP):
+        fake.reply(route.path, lambda body: httpx.Response(200, json=customer))
+    assert client.find_customer("0909421800").ok
+    assert client.sign_up_customer({"phone": "0909421800", "name": "Lan"}).customer == {
+        "id": "C1"}
     called = {route_of(method, path) for method, path, _ in fake.calls}
     assert None not in called
     # every route but the agent's own sync button and the gate's and kiosk's (their own test)

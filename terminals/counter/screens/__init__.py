@@ -5,7 +5,17 @@ SCREENS is the whole list, in menu order: a new screen is a new module and one l
 
 from types import ModuleType
 
-from terminals.counter.screens import codes, home, loyalty, media, receipts, sales, shift, tap
+from terminals.counter.screens import (
+    codes,
+    customers,
+    home,
+    loyalty,
+    media,
+    receipts,
+    sales,
+    shift,
+    tap,
+)
 
 SCREENS: list[ModuleType] = [
     home,
@@ -16,4 +26,5 @@ SCREENS: list[ModuleType] = [
     loyalty,
     shift,
     media,
+    customers,
 ]

@@ -140,12 +140,21 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert (replaced["state"], replaced["old_uid"]) == ("holding", uid)
     post(client, c.REPLACE.path, {"timeout_s": WAIT, "old_uid": uid, "reason": "lost",
                                   "request_id": "rp-2"}, status=409)  # fmt: skip
+    # customers: forwarded to the ledger (a refusal is an answer with the ledger's code)
+    assert post(client, c.CUSTOMER_LOOKUP.path, {"phone": "0909421800"})["code"] == (
+        "customer_unknown")
+    made = post(client, c.CUSTOMER_SIGN_UP.path, {"phone": "0909 421 800", "name": "Lan",
+                                                  "birth_day": 14, "birth_month": 3})
+    assert made["ok"] and made["customer"]["phone"] == "090****800"
+    assert post(client, c.CUSTOMER_LOOKUP.path, {"phone": "+84909421800"})["ok"] is True
     post(client, c.ADMIT.path, {"payload": ""}, status=422)
     post(client, c.REDEEM.path, {"amount": 1.5}, status=422)  # FastAPI's own refusal
     virtual_reader.remove()
     assert post(client, c.TAP.path, {"timeout_s": 0.2}, status=408)["error"] == "no_card"
     chain.server.stop()
     assert post(client, c.SYNC.path, {})["synced"] in (True, False)
+    down = post(client, c.CUSTOMER_LOOKUP.path, {"phone": "0909421800"}, status=503)
+    assert down["error"] == "ledger_unavailable"
     assert watch.seen == {f"{route.method} {route.path}" for route in c.ROUTES}
     watch.assert_clean()
 

@@ -10,6 +10,7 @@ import pytest
 
 from keys.file_keystore import FileKeystore
 from reader_agent.agent.media import MediaRefused, Replacement
+from reader_agent.agent.outbox import State
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.agent.wiring import AgentRuntime
 from reader_agent.drivers.virtual import VirtualReader
@@ -131,3 +132,22 @@ def test_a_card_replaced_at_the_counter(
     second.syncer.refresh_hotlist()  # the hotlist now names the old card
     refused_tap = second.agent.redeem(1_000, WAIT)
     assert refused_tap.code == "card_medium_blocked"
+
+
+def test_a_torn_sale_whose_card_never_returns_is_settled_by_the_next_till(
+    runtime: AgentRuntime, second: AgentRuntime, chain: Chain, virtual_reader: VirtualReader
+) -> None:
+    assert runtime.agent.issue("PREPAID", 100_000, WAIT).code == "ok"
+    card = card_of(virtual_reader)
+    card.tear.arm(TearPoint(0xC7, 1, True))  # the debit committed, the answer was lost
+    assert runtime.agent.redeem(30_000, WAIT).code == "card_removed"
+    assert runtime.loop.torn is not None
+    runtime.loop.torn.after_s = 0
+    runtime.loop.torn.round()  # the till tells the ledger; the card never comes back here
+    virtual_reader.insert(card)
+    sale = second.agent.redeem(10_000, WAIT)  # the customer goes to another till
+    assert (sale.code, sale.card_value, sale.ledger_balance) == ("ok", 60_000, 60_000)
+    assert chain.alerts() == []  # the torn debit filled the counter: no gap
+    assert runtime.loop.torn.round() == 1  # the first till learns it happened ...
+    runtime.syncer.flush()  # ... and its resend is answered `exists`
+    assert runtime.outbox.count(State.CARD) == 0 and chain.balance() == 60_000
