@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cardsvc.protocol import qr
+from cardsvc.protocol.client import LedgerRefused
 from cardsvc.protocol.messages import TransactionMsg
 from reader_agent.agent.localdb import LocalDb
 from reader_agent.agent.outbox import Entry, Outbox, OutboxFull, State
@@ -108,6 +109,13 @@ class Gatekeeper:
         base = Admission(False, "ok", "local", "card", self.clock(), instrument)
         if not self.syncer.available():
             return self._log(replace(base, code="card_needs_ledger"))
+        try:  # the ledger answers now, before an entry is reserved that it might apply later
+            self.syncer.flush()  # what waits ahead of this entry goes first
+            self.syncer.lookup(instrument)
+        except LedgerUnavailable as exc:
+            return self._log(replace(base, code="card_needs_ledger", detail=str(exc)))
+        except LedgerRefused as exc:  # not_found: a card that is no ticket (or nothing at all)
+            return self._log(replace(base, code=exc.code, detail=exc.detail))
         return self._log(self._enter(base, offline_ok=False))
 
     def _enter(self, a: Admission, *, offline_ok: bool) -> Admission:

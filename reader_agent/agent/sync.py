@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -136,6 +136,16 @@ class Syncer:
         self.status.last_ok_at = self.monotonic()
         return self.hotlist.replace(blocked, media, pending)
 
+    def lookup(self, instrument: str) -> dict[str, Any]:
+        """The ledger's view of an instrument, asked now: LedgerUnavailable without an answer,
+        LedgerRefused when it answers no (not_found ...)."""
+        try:
+            found = self.client.lookup(instrument)
+        except httpx.HTTPError as exc:
+            self._failed(f"lookup: {exc}")
+            raise LedgerUnavailable(str(exc)) from exc
+        self.status.last_ok_at = self.monotonic()
+        return found
 
     def refresh_kit(self) -> int | None:
         """The QR key set, revocation list and gates; None when the ledger has none to give

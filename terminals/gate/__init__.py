@@ -1,1 +1,1 @@
-"""E-ticket gate: validates ticket QR codes offline and syncs check-ins later."""
+"""E-ticket gate (`terminals gate`): green or red at an entrance, online and offline."""

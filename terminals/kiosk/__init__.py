@@ -1,1 +1,1 @@
-"""Customer kiosk: redeems voucher QR codes offline and syncs redemptions later."""
+"""Customer kiosk (`terminals kiosk`): balance, validity, conditions, history, self check-in."""

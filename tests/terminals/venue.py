@@ -21,6 +21,7 @@ from keys.file_keystore import FileKeystore
 from reader_agent.agent.api import create_api
 from reader_agent.agent.identity import Identity, enroll_terminal
 from reader_agent.agent.settings import AgentSettings
+from reader_agent.agent.station import ReaderLister, ReaderOpener
 from reader_agent.agent.wiring import AgentRuntime, build_runtime
 from reader_agent.drivers.base import Reader
 from tests.reader_agent.agent.conftest import Chain, LedgerServer, make_keystore
@@ -142,11 +143,16 @@ class Terminal:
                                      readers=(lambda: reader, list))  # fmt: skip
 
 
-def terminal(v: Venue, terminal_id: str, reader: Reader, **changes: Any) -> Terminal:
+Readers = tuple[ReaderOpener, ReaderLister]
+
+
+def terminal(v: Venue, terminal_id: str, reader: Reader | Readers, **changes: Any) -> Terminal:
+    """An enrolled agent over `reader` (a reader object, or pcscd's opener and lister)."""
     settings = agent_settings(v.tmp / terminal_id, **changes)
     keystore = make_keystore(v.tmp / f"{terminal_id}-keys.json", settings.card_key_labels)
     identity = v.enrol(terminal_id, settings, keystore)
-    runtime = build_runtime(settings, identity, keystore, readers=(lambda: reader, list))
+    readers = reader if isinstance(reader, tuple) else (lambda: reader, list)
+    runtime = build_runtime(settings, identity, keystore, readers=readers)
     runtime.loop.round()  # hotlist and QR kit, as the running agent fetches them at start
     return Terminal(settings, identity, keystore, runtime)
 
