@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cardsvc.api import (
+    docs,
     errors,
     openapi,
     routes_admin,
@@ -53,11 +54,14 @@ def create_app(
         version="1",
         summary="Stored-value ledger: prepaid and gift cards, vouchers, e-tickets, member cards",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by cardsvc.api.docs (no CDN)
+        redoc_url=None,
     )
     if ledger is not None:
         app.state.ledger = ledger
     errors.install(app)
     openapi.install(app)
+    docs.install(app)
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
                routes_vouchers, routes_customers, routes_customer_care, routes_loyalty,

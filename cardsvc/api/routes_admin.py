@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 
 from cardsvc.api.deps import LedgerDep, PersonDep, ReadUow, WriteUow
 from cardsvc.core import AMOUNT_MAX, BALANCE_MAX, InstrumentKind, InstrumentSpec, Unit
-from cardsvc.services import programs, terminals
+from cardsvc.services import audit, programs, terminals
 from cardsvc.services.people import Role, create_person
 
 router = APIRouter(tags=["administration"])
+API = "api"  # the audit log's "client" of changes made through the API
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
@@ -99,6 +100,8 @@ def create_store(
 ) -> dict[str, str]:
     person.require(Role.ADMIN)
     terminals.create_store(uow, body.id, body.name, ledger.clock())
+    audit.record(uow, ledger.clock(), person.id, "store.create", body.id, None,
+                 {"name": body.name}, API)  # fmt: skip
     return {"id": body.id}
 
 
@@ -110,6 +113,8 @@ def create_terminal(
     person.require(Role.ADMIN)
     ttl = ledger.settings.enrollment_code_ttl_s
     code = terminals.create_terminal(uow, body.id, body.store_id, body.name, ledger.clock(), ttl)
+    audit.record(uow, ledger.clock(), person.id, "terminal.create", body.id, None,
+                 {"store_id": body.store_id, "name": body.name}, API)  # fmt: skip
     return {"id": body.id, "enrollment_code": code, "expires_at": ledger.clock() + ttl}
 
 
@@ -124,7 +129,10 @@ def terminal_status(
     """Disable a lost or retired terminal (its keys stop verifying at once), or re-enable it."""
     person.require(Role.ADMIN)
     status = "disabled" if action == "disable" else "active"
+    before = terminals.get_terminal(uow, terminal_id).status
     terminals.set_terminal_status(uow, terminal_id, status)
+    audit.record(uow, ledger.clock(), person.id, f"terminal.{action}", terminal_id,
+                 {"status": before}, {"status": status}, API)  # fmt: skip
     ledger.keys.forget()
     return {"id": terminal_id, "status": status}
 
@@ -135,6 +143,8 @@ def revoke_key(
 ) -> dict[str, str]:
     person.require(Role.ADMIN)
     terminals.revoke_key(uow, key_id, ledger.clock())
+    audit.record(uow, ledger.clock(), person.id, "key.revoke", key_id, None, {"revoked": True},
+                 API)  # fmt: skip
     ledger.keys.forget(key_id)
     return {"key_id": key_id, "status": "revoked"}
 
@@ -145,6 +155,8 @@ def create_program(
 ) -> dict[str, Any]:
     person.require(Role.ADMIN)
     programs.create_program(uow, body.id, body.name, body.spec(), body.validity_s, ledger.clock())
+    audit.record(uow, ledger.clock(), person.id, "program.create", body.id, None,
+                 body.model_dump(), API)  # fmt: skip
     return {"id": body.id}
 
 
@@ -184,4 +196,6 @@ def create_people(
     """Create a person; the answer holds their API token (shown once)."""
     person.require(Role.ADMIN)
     token = create_person(uow, body.id, body.name, body.role, body.store_id, ledger.clock())
+    after = {"name": body.name, "role": str(body.role), "store_id": body.store_id}
+    audit.record(uow, ledger.clock(), person.id, "person.create", body.id, None, after, API)
     return {"id": body.id, "token": token}

@@ -19,7 +19,7 @@ from cardsvc.api.views import (
 )
 from cardsvc.protocol.messages import ResultMsg
 from cardsvc.protocol.wire import result_msg
-from cardsvc.services import queries
+from cardsvc.services import audit, queries
 from cardsvc.services.clearing import clearing
 from cardsvc.services.ingest import Actor, Submission
 from cardsvc.services.instructions import staff_instruction
@@ -76,7 +76,12 @@ async def act(
     msg = staff_instruction(action, instrument_id)
     actor = Actor("api", person.store_id or HQ_STORE, by_user=person.id)
     outcome = await asyncio.wrap_future(ledger.committer.submit(Submission(actor, [msg])))
-    return result_msg(outcome.results[0])
+    result = result_msg(outcome.results[0])
+    if result.code == "ok":  # the audit log has every change a person made, by any way in
+        with ledger.db.write() as uow:
+            audit.record(uow, ledger.clock(), person.id, f"instrument.{action}", instrument_id,
+                         None, {"code": result.code}, "api")  # fmt: skip
+    return result
 
 
 @router.get("/v1/reports/liability", response_model=Liability, responses=ERRORS)

@@ -68,6 +68,8 @@ def render_page(
 ) -> HTMLResponse:  # fmt: skip
     """A full page: `template` extends "base.html" and fills its `main` block."""
     lang = who.lang
+    if banner is None and who.books_differ:
+        banner = t(lang, "books_differ")
     body = (
         environment()
         .get_template(template)

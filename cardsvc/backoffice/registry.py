@@ -18,6 +18,7 @@ from cardsvc.services.people import Role
 ADMIN = (Role.ADMIN,)
 FINANCE_UP = (Role.ADMIN, Role.FINANCE)
 EVERYONE = (Role.ADMIN, Role.FINANCE, Role.STAFF)
+HOTLIST = (Role.ADMIN, Role.STAFF)  # as the API: any staff may block a lost card
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,26 @@ class Page:
 
 
 _BO = "cardsvc.backoffice.pages"
+_FIN = "cardsvc.backoffice.pages.finance"
+# fmt: off
 PAGES: list[Page] = [
     Page("/admin/", "Tổng quan", "Overview", EVERYONE, f"{_BO}.home", "home"),
+    Page("/admin/finance", "Bảng điều khiển", "Dashboard", EVERYONE, _FIN, "finance"),
+    Page("/admin/finance/settlement", "Quyết toán ngày", "Daily settlement", EVERYONE, _FIN,
+         "finance"),
+    Page("/admin/finance/clearing", "Bù trừ cửa hàng", "Store clearing", EVERYONE, _FIN,
+         "finance"),
+    Page("/admin/finance/breakage", "Giá trị hết hạn", "Breakage", FINANCE_UP, _FIN, "finance"),
+    Page("/admin/finance/liability", "Số dư phải trả", "Liability", FINANCE_UP, _FIN, "finance"),
+    Page("/admin/finance/journal", "Sổ nhật ký", "Journal", FINANCE_UP, _FIN, "finance"),
+    Page("/admin/reconciliation", "Đối soát thẻ", "Reconciliation", FINANCE_UP,
+         f"{_BO}.reconciliation", "finance"),
+    Page("/admin/stores", "Cửa hàng", "Stores", ADMIN, f"{_BO}.chain"),
+    Page("/admin/programs", "Chương trình", "Programs", ADMIN, f"{_BO}.chain"),
+    Page("/admin/terminals", "Thiết bị", "Terminals", ADMIN, f"{_BO}.chain"),
+    Page("/admin/keys", "Khoá", "Keys", ADMIN, f"{_BO}.chain"),
+    Page("/admin/campaigns", "Phiếu & vé", "Campaigns", ADMIN, f"{_BO}.campaigns"),
+    Page("/admin/hotlist", "Danh sách chặn", "Hotlist", HOTLIST, f"{_BO}.hotlist"),
     Page("/admin/people", "Nhân sự", "People", ADMIN, f"{_BO}.people"),
     Page("/admin/audit", "Nhật ký thay đổi", "Audit log", ADMIN, f"{_BO}.audit"),
     Page("/admin/account", "Tài khoản của tôi", "My account", EVERYONE, f"{_BO}.account", "me"),
@@ -44,6 +63,7 @@ PAGES: list[Page] = [
     Page("/admin/segments", "Nhóm khách hàng", "Customer segments", EVERYONE,
          "cardsvc.customer_pages.segments", "customers"),
 ]
+# fmt: on
 
 
 def modules() -> list[str]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
+from cardsvc.backoffice.forms import FormProblem
 from cardsvc.backoffice.session import CsrfRefused, SignInRequired, lang_of
 from cardsvc.backoffice.text import t
 from cardsvc.services.errors import Forbidden, NotFound, ServiceError
@@ -31,6 +32,8 @@ class PageRoute(APIRoute):
                 # a language asked for on the way in is kept across the sign-in
                 response.set_cookie("lang", lang_of(request), max_age=365 * 86400, samesite="lax")
                 return response
+            except FormProblem as exc:
+                return error_page(request, 422, exc.key)
             except CsrfRefused:
                 return error_page(request, 403, "csrf_refused")
             except Forbidden:

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from cardsvc.protocol.text import pick_lang
-from cardsvc.services import signin
+from cardsvc.services import liability_check, signin
 from cardsvc.services.people import Person, Role
 from cardsvc.services.signin import SignInPolicy
 from cardsvc.wiring import Ledger
@@ -48,6 +48,7 @@ class Viewer:
     csrf: str
     has_totp: bool
     client: str  # the browser's address, for the audit log
+    books_differ: bool = False  # the last liability check failed (admin and finance see it)
 
     def require(self, *roles: Role, store_id: str | None = None) -> None:
         """The people model's one permission check (raises Forbidden)."""
@@ -91,7 +92,21 @@ def viewer(request: Request) -> Viewer:
         raise SignInRequired("/admin/code")
     if found.must_change and request.url.path != "/admin/account/password":
         raise SignInRequired("/admin/account/password")
-    return Viewer(found.person, lang_of(request), found.csrf, found.has_totp, client_of(request))
+    differ = found.person.role in (Role.ADMIN, Role.FINANCE) and _books_differ(request)
+    return Viewer(found.person, lang_of(request), found.csrf, found.has_totp, client_of(request),
+                  differ)  # fmt: skip
+
+
+def _books_differ(request: Request) -> bool:
+    """The last liability check's verdict; the first page of the day runs a fresh one."""
+    ledger = ledger_of(request)
+    now = ledger.clock()
+    with ledger.db.read() as uow:
+        last = liability_check.last_check(uow)
+    if liability_check.due(last, now):
+        with ledger.db.write() as uow:
+            last = liability_check.run_check(uow, now)
+    return last is not None and not last.consistent
 
 
 ViewerDep = Annotated[Viewer, Depends(viewer)]

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from cardsvc.backoffice.text import CATALOGUE
 from cardsvc.services import signin
 from cardsvc.services.errors import ServiceError
 from cardsvc.services.people import Role, create_person
@@ -60,7 +61,8 @@ def set_password(args: argparse.Namespace) -> int:
             signin.set_password(uow, args.id, password, int(time.time()),
                                 must_change=args.temporary)  # fmt: skip
     except ServiceError as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
+        said = CATALOGUE.t("en", exc.detail) if CATALOGUE.has(exc.detail) else exc.detail
+        print(f"error: {said}", file=sys.stderr)
         return 2
     finally:
         db.close()

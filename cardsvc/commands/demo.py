@@ -1,176 +1,119 @@
-"""`cardsvc demo`: a ledger on the embedded SQLite default with a demo chain loaded (stores,
-programs, an enrolled terminal, a few cards and transactions), then serve it."""
+"""`cardsvc demo` (the README's first command): the whole product on the embedded default, with
+a demo chain and a month of history, and where to look printed. See `demo_run` for what runs."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from cardsvc.protocol.client import LedgerClient, enroll
-from cardsvc.protocol.messages import TransactionMsg
-from cardsvc.protocol.signing import InMemorySigner
-from cardsvc.services.people import Role, create_person
+from cardsvc.commands import demo_history as history
+from cardsvc.commands.demo_run import (
+    DEMO_PASSPHRASE,
+    Ports,
+    Servers,
+    agent_and_counter,
+    customer_codes,
+    fresh_folder,
+    ledger_keystore,
+    load_history,
+    voucher_settings,
+)
 from cardsvc.settings import Settings
-from cardsvc.web.text import dong
-
-DEMO_PROGRAMS: list[dict[str, Any]] = [
-    {
-        "id": "PREPAID",
-        "name": "Thẻ trả trước / Prepaid card",
-        "kind": "prepaid",
-        "unit": "VND",
-        "max_balance": 10_000_000,
-    },
-    {
-        "id": "GIFT-TET",
-        "name": "Thẻ quà Tết / Tết gift card",
-        "kind": "gift",
-        "unit": "VND",
-        "max_balance": 5_000_000,
-        "validity_s": 365 * 86400,
-    },
-    {
-        "id": "VOUCHER-50K",
-        "name": "Phiếu 50.000đ / 50k voucher",
-        "kind": "voucher",
-        "unit": "VND",
-        "max_balance": 50_000,
-        "partial": False,
-        "uses": 1,
-        "min_spend": 200_000,
-        "validity_s": 30 * 86400,
-    },
-    {
-        "id": "MEMBER",
-        "name": "Thẻ thành viên / Member card",
-        "kind": "member",
-        "unit": "PTS",
-        "max_balance": 100_000_000,
-    },
-]
+from cardsvc.wiring import Ledger, build_ledger
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("demo", help="load a demo chain into a fresh SQLite ledger and serve it")
-    p.add_argument("--db", default="var/demo.db", help="demo database file (recreated)")
+    p = sub.add_parser("demo", help="run the whole product with a demo chain and its history")
+    p.add_argument("--dir", default="var/demo", help="the demo's folder (recreated on each run)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=int(os.environ.get("CARDSVC_PORT", "8080")))
-    p.add_argument("--no-serve", action="store_true", help="load the data and exit")
+    p.add_argument("--port", type=int, default=int(os.environ.get("CARDSVC_PORT", "8080")),
+                   help="the ledger: API, back office, customer page, /docs")  # fmt: skip
+    p.add_argument("--agent-port", type=int, default=8765, help="the reader agent's local API")
+    p.add_argument("--counter-port", type=int, default=8780, help="the counter POS")
+    p.add_argument("--no-serve", action="store_true", help="load the data, print, and exit")
     p.set_defaults(run=demo)
 
 
 def demo(args: argparse.Namespace) -> int:
-    from fastapi.testclient import TestClient
+    folder = fresh_folder(Path(args.dir))
+    keystore = ledger_keystore(folder)
+    try:
+        print(f"cardsvc demo: loading a month of history into {folder} ...", flush=True)
+        token, story = load_history(folder, keystore)
+        settings = Settings(database_url=f"sqlite:///{folder / 'ledger.db'}")
+        ledger = build_ledger(settings, keystore=keystore, voucher_settings=voucher_settings())
+        try:
+            codes = customer_codes(ledger, folder)
+            _write_env(folder, settings)
+            if args.no_serve:
+                _print_summary(args, folder, token, story, codes, None)
+                return 0
+            return _serve(args, folder, ledger, token, story, codes)
+        finally:
+            ledger.close()
+    finally:
+        keystore.close()
 
+
+def _serve(args: argparse.Namespace, folder: Path, ledger: Ledger, token: str,
+           story: history.Story, codes: list[dict[str, str]]) -> int:  # fmt: skip
     from cardsvc.api.app import create_app
-    from cardsvc.wiring import build_ledger
 
-    db = Path(args.db)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-    settings = Settings(database_url=f"sqlite:///{db}")
-    ledger = build_ledger(settings)
-    with ledger.db.write() as uow:
-        token = create_person(uow, "admin", "Demo admin", Role.ADMIN, None, int(time.time()))
-    with TestClient(create_app(settings, ledger=ledger)) as http:
-        cards = _load(http, token)
-    ledger.close()
-    _print_summary(args, db, token, cards)
-    if args.no_serve:
-        return 0
-    import uvicorn
-
-    os.environ["CARDSVC_DATABASE_URL"] = settings.database_url
-    uvicorn.run(
-        "cardsvc.api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        log_level="info",
-    )
+    ports = Ports(args.host, args.port, args.agent_port, args.counter_port)
+    servers = Servers()
+    stop = threading.Event()
+    try:
+        base = servers.start(create_app(ledger.settings, ledger=ledger), args.host, args.port,
+                             "ledger")  # fmt: skip
+        with agent_and_counter(base, token, folder, ports, servers) as front:
+            _print_summary(args, folder, token, story, codes, front)
+            stop.wait()
+    except KeyboardInterrupt:
+        print("\ncardsvc demo: stopping", flush=True)
+    finally:
+        servers.stop()
     return 0
 
 
-def _load(http: httpx.Client, token: str) -> list[dict[str, Any]]:
-    auth = {"Authorization": f"Bearer {token}"}
-    for store in (
-        {"id": "HN01", "name": "Hà Nội - Hoàn Kiếm"},
-        {"id": "HCM01", "name": "TP.HCM - Quận 1"},
-    ):
-        http.post("/v1/stores", json=store, headers=auth).raise_for_status()
-    for program in DEMO_PROGRAMS:
-        http.post("/v1/programs", json=program, headers=auth).raise_for_status()
-    created = http.post(
-        "/v1/terminals",
-        json={"id": "HN01-POS1", "store_id": "HN01", "name": "Quầy 1"},
-        headers=auth,
+def _write_env(folder: Path, settings: Settings) -> None:
+    """What the command line needs to work on the demo's ledger (`source var/demo/env`)."""
+    (folder / "env").write_text(
+        f"export CARDSVC_DATABASE_URL='{settings.database_url}'\n"
+        f"export CARDKEYS_FILE='{folder / 'ledger-keys.json'}'\n"
+        f"export CARDKEYS_PASSPHRASE='{DEMO_PASSPHRASE}'\n"
+        "export CARDSVC_VOUCHERS_CODE_PEPPER='cardsvc-demo-pepper'\n",
+        encoding="utf-8",
     )
-    created.raise_for_status()
-    signer = InMemorySigner()
-    enroll(http, "HN01-POS1", created.json()["enrollment_code"], signer)
-    client = LedgerClient(http, "HN01-POS1", signer)
-    txs = [
-        TransactionMsg(
-            id="demo-1",
-            seq=1,
-            op="issue",
-            instrument="CARD-0001",
-            amount=500_000,
-            program="PREPAID",
-        ),
-        TransactionMsg(id="demo-2", seq=2, op="redeem", instrument="CARD-0001", amount=125_000),
-        TransactionMsg(
-            id="demo-3",
-            seq=3,
-            op="issue",
-            instrument="GIFT-0001",
-            amount=1_000_000,
-            program="GIFT-TET",
-        ),
-        TransactionMsg(
-            id="demo-4",
-            seq=4,
-            op="issue",
-            instrument="VCH-0001",
-            amount=50_000,
-            program="VOUCHER-50K",
-            funding="promotion",
-        ),
-        TransactionMsg(
-            id="demo-5",
-            seq=5,
-            op="issue",
-            instrument="MEM-0001",
-            amount=1_200,
-            program="MEMBER",
-            funding="promotion",
-        ),
-    ]
-    client.submit(txs)
-    return [client.lookup(i) for i in ("CARD-0001", "GIFT-0001", "VCH-0001", "MEM-0001")]
 
 
-def _print_summary(
-    args: argparse.Namespace, db: Path, token: str, cards: list[dict[str, Any]]
-) -> None:
+def _print_summary(args: argparse.Namespace, folder: Path, token: str, story: history.Story,
+                   codes: list[dict[str, str]], front: dict[str, Any] | None) -> None:  # fmt: skip
     base = f"http://{args.host}:{args.port}"
-    print("\ncardsvc demo ledger loaded")
-    print(f"  database        {db} (SQLite, WAL, synchronous=FULL)")
-    print(f"  admin token     {token}")
-    for card in cards:
-        amount = dong(card["balance"]) if card["unit"] == "VND" else f"{card['balance']:,} điểm"
-        print(f"  {card['id']:<14}  {card['kind']:<8} {amount.replace(',', '.'):>16}")
-    if not args.no_serve:
-        print(f"  API docs        {base}/docs")
-        print(f"  health          {base}/v1/health")
-        auth = f"-H 'Authorization: Bearer {token}'"
-        print(f"  a card          curl {auth} {base}/v1/instruments/CARD-0001")
-        print(f"  liability       curl {auth} {base}/v1/reports/liability")
-        print("  stop with Ctrl-C\n")
+    print("\ncardsvc demo: a chain of 3 stores and 30 days of history "
+          f"({story.transactions} transactions, {len(story.cards)} prepaid cards)")  # fmt: skip
+    print(f"  folder           {folder} (SQLite ledger, keystores, QR images)")
+    print(
+        f"  command line     source {folder / 'env'}   (then cardsvc vouchers ..., on this ledger)"
+    )
+    print("  sign in (back office, password):")
+    for pid, _name, role, store, password in history.PEOPLE:
+        print(f"    {pid:<10} {password:<18} {role}{' ' + store if store else ''}")
+    print(f"  admin API token  {token}")
+    print("  voucher codes to try on the customer page (QR images in the folder):")
+    for code in codes:
+        print(f"    {code['code']}   {code['image']}")
+    if front is None:
+        return
+    print("where to look:")
+    print(f"  back office      {base}/admin/")
+    print(f"  finance          {base}/admin/finance")
+    print(f"  customer page    {base}/")
+    print(f"  API docs         {base}/docs")
+    print(f"  health           {base}/v1/health")
+    print(f"  counter POS      {front['counter']}/")
+    print(f"  reader agent     {front['agent']}/v1/health   (emulated DESFire card "
+          f"{front['card_uid']} on an in-process reader)")  # fmt: skip
+    print("stop with Ctrl-C", flush=True)

@@ -1,8 +1,8 @@
 """`cardsvc qr ...`: check a QR payload offline and explain the verdict; export the public keys.
 
-    cardsvc qr verify 'CS1:...'            # or a PNG/JPEG of the code
-    cardsvc qr verify code.png --keyset qr-keys.json --revoked revoked.txt
-    cardsvc qr keyset --out qr-keys.json   # the published key set for gates and kiosks
+cardsvc qr verify 'CS1:...'            # or a PNG/JPEG of the code
+cardsvc qr verify code.png --keyset qr-keys.json --revoked revoked.txt
+cardsvc qr keyset --out qr-keys.json   # the published key set for gates and kiosks
 """
 
 from __future__ import annotations
@@ -94,13 +94,19 @@ def _when(t: int | None) -> str:
 
 
 def _claim_lines(c: qr.QrClaims) -> list[tuple[str, Any]]:
-    return [("kind", c.kind.name.lower()), ("instrument", c.instrument), ("program", c.program),
-            ("issued", _when(c.issued_at)), ("valid from", _when(c.valid_from)),
-            ("valid until", _when(c.valid_until)), ("value", c.value),
-            ("discount", f"{c.discount_bp / 100:g} % (cap {c.discount_cap})"),
-            ("min spend", c.min_spend),
-            ("entries", "unlimited" if c.entries is None else c.entries),
-            ("passback", f"{c.passback_s} s")]
+    return [
+        ("kind", c.kind.name.lower()),
+        ("instrument", c.instrument),
+        ("program", c.program),
+        ("issued", _when(c.issued_at)),
+        ("valid from", _when(c.valid_from)),
+        ("valid until", _when(c.valid_until)),
+        ("value", c.value),
+        ("discount", f"{c.discount_bp / 100:g} % (cap {c.discount_cap})"),
+        ("min spend", c.min_spend),
+        ("entries", "unlimited" if c.entries is None else c.entries),
+        ("passback", f"{c.passback_s} s"),
+    ]
 
 
 def export(args: argparse.Namespace) -> int:

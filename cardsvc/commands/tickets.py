@@ -39,12 +39,18 @@ def register(sub: Any) -> None:
 
 def create_event(args: argparse.Namespace) -> int:
     entries = None if args.entries == "unlimited" else int(args.entries)
-    return create_campaign_from({
-        "id": args.id, "name": args.name, "kind": "eticket", "uses": entries,
-        "valid_from": args.valid_from, "valid_until": args.valid_until,
-        "passback_s": args.passback_min * 60,
-        "gates": [g for g in args.gates.split(",") if g],
-    })
+    return create_campaign_from(
+        {
+            "id": args.id,
+            "name": args.name,
+            "kind": "eticket",
+            "uses": entries,
+            "valid_from": args.valid_from,
+            "valid_until": args.valid_until,
+            "passback_s": args.passback_min * 60,
+            "gates": [g for g in args.gates.split(",") if g],
+        }
+    )
 
 
 def checkins(args: argparse.Namespace) -> int:

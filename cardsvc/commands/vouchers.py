@@ -24,8 +24,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cardsvc.settings import Settings
 
 VN = timezone(timedelta(hours=7))
-STAGES = {"codes": "making codes", "store": "storing hashes", "issue": "issuing in the ledger",
-          "sign": "signing QR payloads", "images": "drawing QR images", "sheets": "printing sheets"}
+STAGES = {
+    "codes": "making codes",
+    "store": "storing hashes",
+    "issue": "issuing in the ledger",
+    "sign": "signing QR payloads",
+    "images": "drawing QR images",
+    "sheets": "printing sheets",
+}
 
 
 def register(sub: Any) -> None:
@@ -101,10 +107,18 @@ def create_campaign_from(body: dict[str, Any]) -> int:
 
 def create_voucher_campaign(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {
-        "id": args.id, "name": args.name, "kind": args.kind, "face_value": args.value,
-        "discount_bp": args.discount_bp, "discount_cap": args.cap, "min_spend": args.min_spend,
-        "uses": args.uses, "valid_from": args.valid_from, "valid_until": args.valid_until,
-        "budget": args.budget, "reloadable": args.reloadable,
+        "id": args.id,
+        "name": args.name,
+        "kind": args.kind,
+        "face_value": args.value,
+        "discount_bp": args.discount_bp,
+        "discount_cap": args.cap,
+        "min_spend": args.min_spend,
+        "uses": args.uses,
+        "valid_from": args.valid_from,
+        "valid_until": args.valid_until,
+        "budget": args.budget,
+        "reloadable": args.reloadable,
         "validity_s": args.validity_days * 86400 if args.validity_days else None,
         "accepted_stores": [s for s in args.stores.split(",") if s],
     }
@@ -124,21 +138,37 @@ def generate(args: argparse.Namespace) -> int:
         printing.write_csv(out / "codes.csv", batch)
         if args.images != "none":
             images = bar.add_task(STAGES["images"], total=len(batch.codes))
-            printing.write_images(out, batch.codes, args.images,
-                                  lambda n: bar.update(images, completed=n))
+            printing.write_images(
+                out, batch.codes, args.images, lambda n: bar.update(images, completed=n)
+            )
         if not args.no_sheets:
             sheets = bar.add_task(STAGES["sheets"], total=len(batch.codes))
             printing.write_sheets(out, batch, lambda n: bar.update(sheets, completed=n))
-    (out / "batch.json").write_text(json.dumps({
-        "batch": batch.batch_id, "campaign": args.campaign, "codes": len(batch.codes),
-        "reserved": batch.reserved, "refused": batch.refused}, indent=1) + "\n")
+    (out / "batch.json").write_text(
+        json.dumps(
+            {
+                "batch": batch.batch_id,
+                "campaign": args.campaign,
+                "codes": len(batch.codes),
+                "reserved": batch.reserved,
+                "refused": batch.refused,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print(f"{len(batch.codes)} codes for {args.campaign} in {out} (batch {batch.batch_id})")
     return 0 if not batch.refused else 3
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=Console(stderr=True))
+    return Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
 
 
 def _stage_callback(bar: Progress) -> Callable[[str, int, int], None]:

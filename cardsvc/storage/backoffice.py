@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from cardsvc.storage.schema import account_map, audit_log, backoffice_sessions, person_logins
+from cardsvc.storage.schema import (
+    account_map,
+    audit_log,
+    backoffice_sessions,
+    liability_checks,
+    person_logins,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +157,15 @@ class BackofficeRepository:
             self.conn.execute(
                 insert(account_map).values(kind=kind, code=code, name=name, updated_at=now)
             )
+
+    # --- the daily liability check ----------------------------------------------------------
+    def add_check(self, at: int, consistent: bool, detail: str) -> None:
+        self.conn.execute(insert(liability_checks).values(at=at, consistent=consistent,
+                                                          detail=detail))  # fmt: skip
+
+    def last_check(self) -> tuple[int, bool, str] | None:
+        c = liability_checks.c
+        row = self.conn.execute(
+            select(c.at, c.consistent, c.detail).order_by(c.id.desc()).limit(1)
+        ).first()
+        return None if row is None else (int(row.at), bool(row.consistent), row.detail)

@@ -452,5 +452,16 @@ account_map = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+# The daily check that the liability report (instrument balances) equals the journal (the sum
+# of the postings on those instruments' accounts). The newest row decides the red banner.
+liability_checks = Table(
+    "liability_checks",
+    metadata,
+    Column("id", AUTO_ID, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("consistent", Boolean, nullable=False),
+    Column("detail", Text, nullable=False),  # JSON: the programs that differ, and by how much
+)
+
 # Customers (revision 0005) declare their tables on the same metadata, in their own module.
 from cardsvc.storage import customer_tables as customer_tables  # noqa: E402

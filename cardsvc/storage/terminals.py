@@ -101,7 +101,22 @@ class TerminalRepository:
         q = update(terminals).where(terminals.c.id == terminal_id).values(status=status)
         self.conn.execute(q)
 
+    def all_terminals(self, limit: int) -> list[TerminalRow]:
+        t = terminals.c
+        q = select(
+            t.id, t.store_id, t.name, t.status, t.enrollment_code_hash, t.enrollment_expires_at
+        ).order_by(t.store_id, t.id).limit(limit)
+        return [TerminalRow(*row) for row in self.conn.execute(q)]
+
     # --- keys -------------------------------------------------------------------------------
+    def all_keys(self, limit: int) -> list[KeyRow]:
+        """Every terminal key, newest first."""
+        k = terminal_keys.c
+        q = select(
+            k.key_id, k.terminal_id, k.public_key, k.created_at, k.retire_at, k.revoked_at
+        ).order_by(k.created_at.desc(), k.key_id).limit(limit)
+        return [KeyRow(r[0], r[1], bytes(r[2]), r[3], r[4], r[5]) for r in self.conn.execute(q)]
+
     def key_exists(self, key_id: str) -> bool:
         q = select(terminal_keys.c.key_id).where(terminal_keys.c.key_id == key_id)
         return self.conn.execute(q).first() is not None

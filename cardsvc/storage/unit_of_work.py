@@ -27,6 +27,7 @@ from cardsvc.storage.db import make_engine
 from cardsvc.storage.evidence import EvidenceRepository
 from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
 from cardsvc.storage.feedback import FeedbackRepository
+from cardsvc.storage.finance import FinanceRepository
 from cardsvc.storage.ledger import LedgerRepository
 from cardsvc.storage.loyalty import LoyaltyRepository, LoyaltyRulesCache
 from cardsvc.storage.media import MediaRepository
@@ -106,6 +107,10 @@ class UnitOfWork:
     @cached_property
     def backoffice(self) -> BackofficeRepository:
         return BackofficeRepository(self._conn)
+
+    @cached_property
+    def finance(self) -> FinanceRepository:
+        return FinanceRepository(self._conn)
 
 
 class Database:

@@ -4,6 +4,7 @@ real app of a test `World`."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,3 +55,20 @@ class Browser:
     def post_form(self, page: str, action: str, data: dict[str, str]) -> httpx.Response:
         """Post `data` to `action` with the CSRF token of `page` (as the form there would)."""
         return self.http.post(action, data={"csrf": self.csrf(page), **data})
+
+
+def with_vouchers(world: World, directory: Path) -> None:
+    """Give the world's ledger a QR signing key (a real file keystore), as `cardsvc serve`
+    gets one from the environment."""
+    from pydantic import SecretStr
+
+    from cardsvc.vouchers.service import vouchers_from_keystore
+    from cardsvc.vouchers.settings import VoucherSettings
+    from tests.vouchers.keys_fixture import qr_keystore
+
+    store = qr_keystore(directory / "keys.json", world.clock)
+    settings = VoucherSettings(code_pepper=SecretStr("test-pepper"))
+    ledger = world.ledger
+    ledger.vouchers = vouchers_from_keystore(ledger.db, ledger.committer, world.clock, settings,
+                                             store)  # fmt: skip
+    ledger.vouchers_missing = ""

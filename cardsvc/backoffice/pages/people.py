@@ -29,7 +29,7 @@ def _list(request: Request, who: Viewer, status: int = 200, **extra: Any) -> HTM
         rows = people.list_people(uow)
         stores = uow.terminals.stores(STORES_MAX)
     return render_page(who, "people.html", t(who.lang, "people"), status=status, rows=rows,
-                       stores=stores, roles=list(Role), form={}, **extra)  # fmt: skip
+                       stores=stores, roles=list(Role), **({"form": {}} | extra))  # fmt: skip
 
 
 @router.get("/admin/people")

@@ -61,9 +61,17 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('kind', name=op.f('pk_account_map'))
     )
+    op.create_table('liability_checks',
+    sa.Column('id', AUTO_ID, autoincrement=True, nullable=False),
+    sa.Column('at', sa.BigInteger(), nullable=False),
+    sa.Column('consistent', sa.Boolean(), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_liability_checks'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('liability_checks')
     op.drop_table('account_map')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_target')
