@@ -10,7 +10,8 @@ The rules:
 - storage never imports services, api, vouchers, web, backoffice, commands or the wiring;
 - services never import the API or the back office's pages;
 - the reader agent reaches the ledger only through `cardsvc.protocol`;
-- terminals reach the agent only through its contract module;
+- terminals reach the agent only through its contract module; `terminals.common` (what every
+  front-end shares) imports no front-end and nothing of the agent;
 - keys import neither the ledger, the agent nor the terminals;
 - card drivers never import emulated cards;
 - packages form no cycle.
@@ -118,6 +119,10 @@ def _broken_rule(m: str, t: str) -> str | None:
         return "the reader agent reaches the ledger only through cardsvc.protocol"
     if within(m, "terminals") and within(t, "reader_agent") and not within(t, AGENT_CONTRACT):
         return f"terminals reach the agent only through {AGENT_CONTRACT}"
+    if within(m, "terminals.common") and within(t, "reader_agent", "terminals") and not within(
+        t, "terminals.common"
+    ):  # fmt: skip
+        return "terminals.common is every front-end's: it imports no front-end and no agent"
     if within(m, "keys") and within(t, "cardsvc", "reader_agent", "terminals"):
         return "keys depend on nothing of the ledger, the agent or the terminals"
     if within(m, "reader_agent.drivers") and within(t, "reader_agent.emulate"):
@@ -254,6 +259,10 @@ def _tree(tmp: Path, files: dict[str, str]) -> Path:
          "terminals reach the agent only through"),
         ("keys/x.py", "from cardsvc.protocol.signing import InMemorySigner\n",
          "keys depend on nothing"),
+        ("terminals/common/x.py", "from terminals.counter.text import t\n",
+         "terminals.common is every front-end's"),
+        ("terminals/common/x.py", f"from {AGENT_CONTRACT} import Health\n",
+         "terminals.common is every front-end's"),
         ("reader_agent/drivers/x.py", "from reader_agent.emulate.card import EmulatedCard\n",
          "drivers never import emulated cards"),
         ("cardsvc/web/x.py", "def f() -> None:\n    import psycopg\n",

@@ -49,6 +49,7 @@ class Desk:
         clock: Callable[[], int],
     ) -> None:  # fmt: skip
         self.ledger = CounterLedger(client)
+        self._programs: Programs | None = None
         self.syncer, self.outbox, self.risk, self.clock = syncer, outbox, risk, clock
 
     def _ask(self, question: Callable[[], T]) -> T:
@@ -64,7 +65,14 @@ class Desk:
             raise
 
     def programs(self) -> Programs:
-        return self._ask(self.ledger.programs)
+        """The ledger's list; the last one it gave while it does not answer (programs change
+        rarely, and a sale made from the list is still the ledger's to accept)."""
+        try:
+            self._programs = self._ask(self.ledger.programs)
+        except LedgerDown:
+            if self._programs is None:
+                raise
+        return self._programs
 
     def quote(self, req: QuoteRequest) -> Quote:
         return self._ask(lambda: self.ledger.quote(req))

@@ -23,6 +23,7 @@ class Item:
 class StatusBar:
     items: list[Item] = field(default_factory=list)
     agent_up: bool = False
+    ledger_up: bool = False  # the agent's last contact with the ledger succeeded
     shift_by_staff: bool = False  # a shift opened with a staff name (not the agent's default)
 
 
@@ -82,6 +83,7 @@ def gather(lang: str, client: AgentClient, utc_offset_h: int) -> StatusBar:
     bar.agent_up = True
     agent = t(lang, "st_agent_ok", terminal=health.terminal)
     bar.items.append(Item(t(lang, "st_agent"), agent, "ok", "st-agent"))
+    bar.ledger_up = health.ledger_reachable
     ledger = ("st_online", "ok") if health.ledger_reachable else ("st_offline", "warn")
     bar.items.append(Item(t(lang, "st_ledger"), t(lang, ledger[0]), ledger[1], "st-ledger"))
     bar.items.append(_reader(lang, client))

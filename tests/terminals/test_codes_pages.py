@@ -75,6 +75,9 @@ def test_the_ledger_away_refuses_codes(counter: TestClient, fake: FakeAgent) -> 
         503, json={"error": "ledger_unavailable", "detail": "down"}))  # fmt: skip
     page = counter.post("/codes/quote?lang=en", data={"code": CODE, "purchase": "1tr"})
     assert t("en", "ledger_unavailable") in text_of(page.text)
+    assert 'id="codes-offline"' not in page.text  # the agent had not noticed yet
+    fake.health["ledger_reachable"] = False  # now it has: said before anyone scans
+    assert t("vi", "codes_need_ledger") in counter.get("/codes?lang=vi").text
 
 
 def test_bad_amounts_are_refused_before_the_agent(counter: TestClient, fake: FakeAgent) -> None:

@@ -135,7 +135,9 @@ def test_a_voucher_scanned_by_the_keyboard_wedge(
     assert "Khách trả" in page.inner_text("#rc-total") and page.locator("#rc-qr svg").count() == 1
     page.goto(till.counter_url + "/codes")
     page.focus("#code")
-    page.keyboard.type(voucher["qr"], delay=2)
+    page.keyboard.type(voucher["qr"][:40], delay=2)
+    page.wait_for_timeout(250)  # the till's machine stalls mid-scan: still one scan
+    page.keyboard.type(voucher["qr"][40:], delay=2)
     page.keyboard.press("Enter")
     assert quote_message(page) == "Đã sử dụng hết lượt."
     assert fits(page)

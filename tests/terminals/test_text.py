@@ -41,7 +41,10 @@ def test_dong_refuses_anything_but_int(amount: object) -> None:
     ("typed", "amount"),
     [("200000", 200_000), ("200.000", 200_000), ("200 000", 200_000), ("1.250.000 ₫", 1_250_000),
      ("50.000đ", 50_000), ("50000 VND", 50_000), (" 7 ", 7), ("0050", 50),
-     ("1.000.000.000.000", 10**12)],
+     ("1.000.000.000.000", 10**12), ("50k", 50_000), ("50K", 50_000), ("1tr", 1_000_000),
+     ("1TR", 1_000_000), ("1m", 1_000_000), ("1 triệu", 1_000_000), ("50 nghìn", 50_000),
+     ("1,5tr", 1_500_000), ("1.5tr", 1_500_000), ("1tr5", 1_500_000), ("1tr25", 1_250_000),
+     ("2,5k", 2_500), ("200k ₫", 200_000), ("12.000 đ", 12_000)],
 )  # fmt: skip
 def test_parse_amount_reads_what_staff_type(typed: str, amount: int) -> None:
     assert parse_amount(typed) == amount
@@ -52,7 +55,11 @@ def test_parse_amount_reads_what_staff_type(typed: str, amount: int) -> None:
     [("", "amount_missing"), ("  ₫", "amount_missing"), ("abc", "amount_bad"),
      ("200,5", "amount_decimal"), ("20.00", "amount_decimal"), ("1.2345", "amount_bad"),
      ("-5", "amount_bad"), ("1e6", "amount_bad"), ("5.000.", "amount_bad"),
-     ("1000000000001", "amount_too_large"), ("0", "amount_zero"), ("0.000", "amount_zero")],
+     ("1000000000001", "amount_too_large"), ("0", "amount_zero"), ("0.000", "amount_zero"),
+     ("1000000000000000", "amount_too_large"), ("1.000.000.000.000.000", "amount_too_large"),
+     ("1.5", "amount_decimal"), ("1,0005k", "amount_fraction"), ("0k", "amount_zero"),
+     ("5kk", "amount_bad"), ("k", "amount_bad"), ("x" * 41, "amount_bad"),
+     ("2000000tr", "amount_too_large")],
 )  # fmt: skip
 def test_parse_amount_refuses_with_a_reason(typed: str, key: str) -> None:
     with pytest.raises(AmountError) as refused:

@@ -91,11 +91,12 @@ document.querySelectorAll("[data-print]").forEach(function (button) {
 
 // --- (3) the keyboard-wedge scanner --------------------------------------------------------
 // A scanner types a whole code in well under a second, keys a few milliseconds apart; people
-// type a key every 100 ms or more. A scan is the run of keys before an Enter with no pause over
-// SCAN_PAUSE_MS between two of them (a busy machine may delay one now and then) and an average
-// under SCAN_MEAN_MS, at least SCAN_MIN keys long. The last keys are kept (bounded).
-var SCAN_PAUSE_MS = 150;
-var SCAN_MEAN_MS = 40;
+// type a key every 80 ms or more. A scan is the run of keys before an Enter, at a mean under
+// SCAN_GAP_MS a key, at least SCAN_MIN keys long; a pause up to SCAN_PAUSE_MS inside it is a busy
+// machine, not the end of the scan; keys typed at a person's pace just before it are not part
+// of it. The last keys are kept (bounded).
+var SCAN_PAUSE_MS = 400;
+var SCAN_GAP_MS = 40;
 var SCAN_MIN = 6;
 var KEPT_MAX = 1300;  // more than the longest code (a QR payload: 1200 characters)
 var kept = [];  // {key, at, field, before}
@@ -109,9 +110,11 @@ function lastBurst(now) {
     start -= 1;
     last = kept[start].at;
   }
+  while (start < kept.length - 1 && kept[start + 1].at - kept[start].at > SCAN_GAP_MS) start += 1;
   var run = kept.slice(start);
-  if (run.length < SCAN_MIN || (now - run[0].at) / run.length > SCAN_MEAN_MS) return null;
-  return run;
+  if (run.length < SCAN_MIN) return null;
+  var mean = (run[run.length - 1].at - run[0].at) / (run.length - 1);
+  return mean <= SCAN_GAP_MS ? run : null;
 }
 document.addEventListener("keydown", function (event) {
   var now = performance.now();

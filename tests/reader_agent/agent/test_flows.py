@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from reader_agent.agent.outbox import State
 from reader_agent.agent.results import Mode
+from reader_agent.agent.sync import LedgerUnavailable
 from reader_agent.agent.wiring import AgentRuntime
 from reader_agent.drivers.virtual import VirtualReader
 from reader_agent.emulate.card import TearPoint
@@ -155,6 +158,12 @@ def test_a_top_up_that_loses_the_ledger_is_set_back_not_queued(
         "ledger_unavailable", True, 300_000)  # fmt: skip
     assert runtime.agent.tap(WAIT).card_value == 300_000  # the customer's cash is not taken
     chain.server.start()
-    runtime.syncer.flush()  # the top-up and its void, in order: nothing moved in the ledger
-    assert chain.balance() == 300_000 and chain.alerts() == []
+    deadline = time.monotonic() + 30  # a bound on waiting for the restarted ledger
+    while runtime.outbox.count(State.READY):
+        assert time.monotonic() < deadline, "the queue was not delivered"
+        try:
+            runtime.syncer.flush()  # the top-up and its void, in order
+        except LedgerUnavailable:
+            time.sleep(0.2)
+    assert chain.balance() == 300_000 and chain.alerts() == []  # nothing moved in the ledger
     assert runtime.outbox.count(State.READY) == 0
