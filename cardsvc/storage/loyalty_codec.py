@@ -153,5 +153,7 @@ def _purchase_json(tx: Transaction, done: Earning) -> str:
     # The core applied it, so its tenders are known names (plain identifiers) and ints.
     tenders = ",".join(f'["{k}",{v}]' for k, v in tx.tenders)
     head = f'{{"t":[{tenders}],' if tx.tenders else "{"
-    return (f'{head}"o":[{done.earned},{lot},{done.debt_paid},{names},{done.spend},{done.day},'
-            f'[],{tier},{done.version},{done.clawed},{done.returned},{done.debt_added}]}}')
+    return (
+        f'{head}"o":[{done.earned},{lot},{done.debt_paid},{names},{done.spend},{done.day},'
+        f"[],{tier},{done.version},{done.clawed},{done.returned},{done.debt_added}]}}"
+    )
