@@ -19,7 +19,8 @@ from cardsvc.backoffice.registry import FINANCE_UP
 from cardsvc.backoffice.routing import page_router
 from cardsvc.backoffice.session import FormDep, Viewer, ViewerDep, ledger_of
 from cardsvc.backoffice.text import t
-from cardsvc.services import audit, queries, reconciliation
+from cardsvc.services import audit, queries
+from cardsvc.services import reconciliation as actions
 from cardsvc.services.errors import Invalid
 from cardsvc.services.ingest import Actor, Submission
 from cardsvc.services.instructions import staff_instruction
@@ -45,7 +46,7 @@ def reconciliation(request: Request, who: ViewerDep) -> Response:
                 continue  # a store's finance sees its own cards' alerts
             done = [r for r in audit.search(uow, f"alert:{a['id']}", limit=5)
                     if r["target"] == f"alert:{a['id']}"]  # fmt: skip
-            found = reconciliation.standing(uow, a["instrument_id"]) if view else None
+            found = actions.standing(uow, a["instrument_id"]) if view else None
             rows.append({**a, "detail": json.loads(a["detail"]) if a["detail"] else {},
                          "ledger": view["balance"] if view else None,
                          "status": view["status"] if view else "",
@@ -84,7 +85,7 @@ def resolve(request: Request, who: ViewerDep, form: FormDep, alert_id: int) -> R
         if alert is None:
             raise FormProblem("not_found")
         view = queries.instrument_view(uow, alert["instrument_id"])
-        found = reconciliation.standing(uow, alert["instrument_id"])
+        found = actions.standing(uow, alert["instrument_id"])
     who.require(*FINANCE_UP, store_id=view["store"])
     if action != "block":
         if found is None:
@@ -95,15 +96,13 @@ def resolve(request: Request, who: ViewerDep, form: FormDep, alert_id: int) -> R
     if action == "block":
         _block(ledger, who, alert, alert_id, reason, actor, view["status"])
         return RedirectResponse("/admin/reconciliation", status_code=303)
-    decision = reconciliation.Decision(who.person.id, actor, reason, f"alert:{alert_id}",
-                                       who.client)  # fmt: skip
+    decision = actions.Decision(who.person.id, actor, reason, f"alert:{alert_id}", who.client)
     try:
         if action == "correct_next_tap":
-            reconciliation.correct_on_next_tap(ledger.db, decision, alert["instrument_id"],
-                                               ledger.clock())  # fmt: skip
+            actions.correct_on_next_tap(ledger.db, decision, alert["instrument_id"], ledger.clock())
         else:
-            reconciliation.write_off(ledger.db, ledger.committer.policy, decision,
-                                     alert["instrument_id"], ledger.clock())  # fmt: skip
+            actions.write_off(ledger.db, ledger.committer.policy, decision,
+                              alert["instrument_id"], ledger.clock())  # fmt: skip
     except Invalid as exc:
         raise FormProblem("reconcile_refused") from exc
     return RedirectResponse("/admin/reconciliation", status_code=303)
