@@ -56,8 +56,11 @@ def standing(uow: UnitOfWork, instrument: str) -> Standing | None:
     """The instrument's active purse card against its balance (None: no purse card, or one
     that has not reported yet)."""
     view = uow.reports.instrument(instrument)
-    purses = [r.medium.uid for r in uow.media.of_instrument(instrument)
-              if r.medium.card_type == "desfire" and r.medium.state is MediumState.ACTIVE]  # fmt: skip
+    purses = [
+        r.medium.uid
+        for r in uow.media.of_instrument(instrument)
+        if r.medium.card_type == "desfire" and r.medium.state is MediumState.ACTIVE
+    ]
     if view is None or not purses:
         return None
     mirror = uow.card_mirror.load(purses)

@@ -11,8 +11,8 @@ import pytest
 
 from cardsvc.protocol.messages import CardEvidence
 from cardsvc.services import liability_check, reconciliation
-from tests.ledger.world import Till, World, expect
 from tests.backoffice.office import Browser, make_person
+from tests.ledger.world import Till, World, expect
 
 UID = "04A1B2C3D4E5F6"
 CARD = "card-" + UID

@@ -2,8 +2,9 @@
 a divergence between the card's value and the ledger's shadow balance) next to the card's
 ledger balance, with the actions allowed: block the card, have the next tap correct the card to
 the ledger (queued as a ledger-to-card update, shown pending until a tap writes it), or write
-the difference off with a reason (a `write_off` ledger transaction). And the offline conflicts: uses a
-device accepted while offline that the ledger refused at sync (the goods were handed over)."""
+the difference off with a reason (a `write_off` ledger transaction). And the offline conflicts:
+uses a device accepted while offline that the ledger refused at sync (the goods were handed
+over)."""
 
 from __future__ import annotations
 
