@@ -26,6 +26,8 @@ class ReferenceLedger(ReferenceBase):
             return fails(R.INVALID_AMOUNT)
         if tx.amount > min(s.max_balance, AMOUNT_MAX):
             return fails(R.LIMIT_EXCEEDED)
+        if tx.amount and s.unit == "PTS" and tx.funding == "cash":
+            return fails(R.POINTS_NOT_FOR_SALE)
         inst: Inst = {
             "id": tx.instrument, "kind": s.kind, "unit": s.unit, "program": s.program,
             "valid_from": s.valid_from, "valid_until": s.valid_until,
@@ -53,6 +55,8 @@ class ReferenceLedger(ReferenceBase):
             return fails(problem)
         if not self.can_reload(inst):
             return fails(R.NOT_RELOADABLE)
+        if inst["unit"] == "PTS" and tx.funding == "cash":
+            return fails(R.POINTS_NOT_FOR_SALE)
         if inst["balance"] + tx.amount > inst["max"]:
             return fails(R.LIMIT_EXCEEDED)
         self._move(inst, tx.amount, self._funding(tx, inst))

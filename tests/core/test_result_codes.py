@@ -210,6 +210,8 @@ CASES = [
     Case("expiry with nothing expired", R.NOT_DUE,
          lambda h: last(h.issue("m", K.MEMBER), _with_rules(h),
                         h.do(Op.EXPIRE_POINTS, "m"))),
+    Case("points sold for cash", R.POINTS_NOT_FOR_SALE,
+         lambda h: last(h.issue("m", K.MEMBER), h.do(Op.TOP_UP, "m", 100))),
     Case("promotion top-up over max", R.LIMIT_EXCEEDED,
          lambda h: last(h.issue("c", max_balance=10),
                         h.do(Op.TOP_UP, "c", 11, funding=Funding.PROMOTION))),
