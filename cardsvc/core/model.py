@@ -54,6 +54,10 @@ class Op(StrEnum):
     DEDUCT = "deduct"  # staff adjustment down: soonest-expiring first
     EXPIRE_POINTS = "expire_points"  # lots past their expiry to breakage
     TIER_REVIEW = "tier_review"  # at the review date: the tier the member qualifies for
+    # A catalog reward bought with points: the member's points (soonest-expiring first) and
+    # a new voucher of the reward's campaign, in one transaction. ref: the catalog item;
+    # counterparty: the voucher instrument to issue; spec: its campaign's terms.
+    REWARD = "reward"
 
 
 class Funding(StrEnum):

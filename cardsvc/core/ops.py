@@ -39,6 +39,7 @@ from cardsvc.core.model import (
     Transaction,
 )
 from cardsvc.core.reversal import refund, void
+from cardsvc.core.rewards import reward
 from cardsvc.core.write_off import write_off
 
 Handler = Callable[[Ctx, Transaction], R]
@@ -376,5 +377,6 @@ HANDLERS: dict[Op, Handler] = {
     Op.DEDUCT: deduct,
     Op.EXPIRE_POINTS: expire_points,
     Op.TIER_REVIEW: tier_review,
+    Op.REWARD: reward,
 }
 assert set(HANDLERS) == set(Op)
