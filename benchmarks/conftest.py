@@ -7,7 +7,6 @@ still work); the default `full` measures at the sizes the project's figures are 
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
@@ -24,9 +23,10 @@ class BenchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARDSVC_BENCH_")
 
     scale: Literal["full", "smoke"] = "full"
-    # Where the growth benchmark keeps the large ledgers it generates (outside the repository;
-    # a 10M-instrument SQLite ledger is ~2 GB): generated once, reused by later runs.
-    cache_dir: Path = Path(tempfile.gettempdir()) / "cardsvc-bench-cache"
+    # Where the growth benchmark keeps the large ledgers it generates (the repository's ignored
+    # var/ folder by default; a 10M-instrument SQLite ledger is ~2 GB): generated once, reused
+    # by later runs, in a subfolder per schema revision (a migration starts a fresh cache).
+    cache_dir: Path = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
     # The ledger sizes the growth benchmark compares with its 10k-instrument baseline.
     growth_sizes: list[int] = [1_000_000, 10_000_000]
 

@@ -5,13 +5,17 @@ durable), against a ledger of N instruments. The baseline is the same path again
 10,000 instruments, one untimed batch of it before every timed round (same machine load).
 Target (issue 13): cost per transaction at N <= 1.5 x the cost at 10k, i.e. tx/s at N >= 0.67 x.
 
-The large ledgers are generated outside the clock by SQL (a recursive CTE on SQLite,
-generate_series on PostgreSQL) and cached between runs in CARDSVC_BENCH_CACHE_DIR (default: a
-folder in the system's temporary directory, never the repository): the SQLite ledger file
-itself (each run adds its few thousand transactions to it and continues the terminal's
-sequence), and for PostgreSQL a binary COPY of the instruments loaded into a fresh database.
-The terminal's key is cached beside them. Sizes: CARDSVC_BENCH_GROWTH_SIZES (default
-[1000000, 10000000]); smoke mode compares 5,000 with 1,000 (seconds).
+The large ledgers are generated outside the clock by bulk SQL through the raw drivers (one
+INSERT ... SELECT over a recursive CTE in sqlite3 with syncing off while it fills; the same over
+generate_series in psycopg, saved once as a binary COPY and loaded with COPY afterwards) and
+cached between runs in CARDSVC_BENCH_CACHE_DIR (default: the repository's ignored var/
+bench-cache), in a subfolder named by the schema's newest migration, so a migration makes a
+fresh cache instead of loading rows of an older shape. Cached: the SQLite ledger file itself
+(each run adds its few thousand transactions and continues the terminal's sequence), the
+PostgreSQL COPY of the instruments, and the terminal's key. Before generating, the free disk
+space is checked against an estimate of what the ledger needs; a short disk is refused with the
+figures. Sizes: CARDSVC_BENCH_GROWTH_SIZES (default [1000000, 10000000]); smoke mode compares
+5,000 with 1,000 (seconds).
 
 Run: `python -m pytest benchmarks/test_growth.py` (the first run generates: minutes at 10M).
 """
@@ -21,6 +25,8 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
+import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,6 +35,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 from conftest import SETTINGS, is_smoke, median_seconds, per_second, round_ms, run_rounds
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -42,6 +49,7 @@ from cardsvc.protocol.signing import InMemorySigner
 from cardsvc.services.committer import GroupCommitter
 from cardsvc.services.terminals import KeyDirectory
 from cardsvc.storage.db import make_engine
+from cardsvc.storage.migrate import MIGRATIONS
 from cardsvc.storage.provision import temporary_database
 from cardsvc.storage.unit_of_work import Database
 
@@ -49,7 +57,34 @@ BASE = 1_000 if is_smoke() else 10_000
 SIZES = [5_000] if is_smoke() else SETTINGS.growth_sizes
 ROUNDS = 10
 TARGET_GROWTH = 1.5
-CACHE = SETTINGS.cache_dir
+# Disk a generated ledger takes per instrument, measured (rows, the id and program indexes),
+# with room for the SQLite WAL copy while it fills and PostgreSQL's COPY file beside its table.
+BYTES_PER_INSTRUMENT = {"sqlite": 2 * 160, "postgresql": 3 * 200}
+DISK_MARGIN = 1 << 30
+
+
+def schema_revision() -> str:
+    """The newest migration: cached ledgers hold rows of this schema's shape."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head, "the migrations have a head"
+    return head
+
+
+CACHE = SETTINGS.cache_dir / schema_revision()
+
+
+def ensure_disk(engine: str, count: int, where: Path) -> None:
+    """Refuse, with the figures, to generate a ledger the disk has no room for."""
+    need = count * BYTES_PER_INSTRUMENT[engine] + DISK_MARGIN
+    free = shutil.disk_usage(where).free
+    if free < need:
+        pytest.fail(
+            f"not enough free disk to generate a {count:,}-instrument {engine} ledger in {where}:"
+            f" needs ~{need / 1e9:.1f} GB, {free / 1e9:.1f} GB free"
+            " (free space, or set CARDSVC_BENCH_CACHE_DIR / CARDSVC_BENCH_GROWTH_SIZES)",
+            pytrace=False,
+        )
+
 
 _SQLITE_FILL = (
     "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < :count - 1)"
@@ -100,14 +135,13 @@ def sqlite_ledger(count: int) -> tuple[str, World]:
     path = CACHE / f"growth-{count}.db"
     url = f"sqlite:///{path}"
     if not path.exists():
+        ensure_disk("sqlite", count, CACHE)
         part = path.with_suffix(".part")
         part.unlink(missing_ok=True)
         engine = make_engine(f"sqlite:///{part}")
         seed(engine, 0, clock(), cached_signer())
-        with engine.begin() as conn:
-            conn.execute(text(_SQLITE_FILL), _fill_params(count))
-            conn.exec_driver_sql("ANALYZE")
         engine.dispose()
+        _fill_sqlite(part, count)
         part.rename(path)
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -119,6 +153,21 @@ def sqlite_ledger(count: int) -> tuple[str, World]:
     world = World(TERMINAL, cached_signer(), count)
     world.seq = itertools.count(int(last) + 1)  # the cached journal goes on
     return url, world
+
+
+def _fill_sqlite(path: Path, count: int) -> None:
+    """Bulk-fill through the raw driver: a throwaway file until renamed, so no syncing."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-262144")  # 256 MB: the id index stays in memory
+        conn.execute("BEGIN")
+        conn.execute(_SQLITE_FILL, _fill_params(count))
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 def postgres_ledger(url: str, count: int) -> World:
@@ -134,6 +183,7 @@ def postgres_ledger(url: str, count: int) -> World:
                 while chunk := f.read(1 << 20):
                     cp.write(chunk)
         else:
+            ensure_disk("postgresql", count, CACHE)
             params = _fill_params(count)
             sql = _PG_FILL
             for name in params:

@@ -1,9 +1,11 @@
 """`cardsvc demo`, the whole product in one process: the ledger with a month of history, the
-back office, the customer page with QR codes to try, `/docs`, a reader agent over an emulated
-DESFire card on an in-process reader, and the counter POS over that agent. Ctrl-C stops it all.
+back office, the customer page with QR codes to try, `/docs`; the store side (a reader agent,
+the counter, the kiosk and the gate) is `demo_front`'s. This module loads the data and runs the
+servers. Ctrl-C stops it all.
 
 Everything lives in one folder (var/demo by default), recreated on every run: the ledger's
-SQLite database, its QR-key keystore, the agent's keystore and queue, QR images to scan.
+SQLite database, its QR-key keystore, the agent's keystore and queue, QR images (and their
+text) of vouchers and e-tickets to scan.
 """
 
 from __future__ import annotations
@@ -11,13 +13,9 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
@@ -38,14 +36,6 @@ from keys.file_keystore import FileKeystore
 DEMO_PASSPHRASE = "cardsvc demo passphrase"  # a demo's keystores only
 KEYSTORE_SCRYPT_N = 2**14
 START_WAIT_S = 30  # a bound on waiting for a server to listen
-
-
-@dataclass(frozen=True)
-class Ports:
-    host: str
-    ledger: int
-    agent: int
-    counter: int
 
 
 @dataclass
@@ -104,21 +94,38 @@ def load_history(folder: Path, keystore: FileKeystore) -> tuple[str, history.Sto
 
 def customer_codes(ledger: Ledger, folder: Path) -> list[dict[str, str]]:
     """A voucher campaign valid for two months and three of its codes, as text and as QR
-    images to scan on the customer page."""
-    vouchers = ledger.require_vouchers()
+    images to scan on the customer page or at the kiosk."""
     now = wall_clock()
     body = CampaignIn(id="DEMO-TET", name="Phiếu Tết 100.000 ₫", kind="voucher",
                       face_value=100_000, min_spend=300_000, valid_until=now + 60 * history.DAY,
                       budget=10_000_000)  # fmt: skip
+    return _campaign_codes(ledger, folder, body, 3, "voucher")
+
+
+def ticket_codes(ledger: Ledger, folder: Path, gates: list[str]) -> list[dict[str, str]]:
+    """An e-ticket event whose gates are `gates` (two entries a ticket, ten minutes apart)
+    and two of its tickets, to scan at the gate or check in at the kiosk."""
+    now = wall_clock()
+    body = CampaignIn(id="DEMO-FEST", name="Lễ hội mùa xuân", kind="eticket", uses=2,
+                      passback_s=600, valid_until=now + 30 * history.DAY, gates=gates)  # fmt: skip
+    return _campaign_codes(ledger, folder, body, 2, "ticket")
+
+
+def _campaign_codes(ledger: Ledger, folder: Path, body: CampaignIn, count: int,
+                    name: str) -> list[dict[str, str]]:  # fmt: skip
+    """The campaign made and `count` codes: each as a QR image and as the QR's text (what a
+    scanner types at the kiosk or the gate; paste it there without a camera)."""
+    vouchers = ledger.require_vouchers()
     with ledger.db.write() as uow:
-        create_campaign(uow, body, now, "admin")
-    batch = gen.generate(vouchers, "DEMO-TET", 3, "admin")
+        create_campaign(uow, body, wall_clock(), "admin")
+    batch = gen.generate(vouchers, body.id, count, "admin")
     images = folder / "qr"
-    images.mkdir()
+    images.mkdir(exist_ok=True)
     out = []
     for i, code in enumerate(batch.codes, start=1):
-        path = images / f"voucher-{i}.png"
+        path = images / f"{name}-{i}.png"
         path.write_bytes(qr_png(code.payload))
+        path.with_suffix(".txt").write_text(code.payload + "\n", encoding="utf-8")
         out.append({"code": display(code.code), "qr": code.payload, "image": str(path)})
     return out
 
@@ -147,50 +154,3 @@ class Servers:
             server.should_exit = True
         for _, thread in self._running:
             thread.join(10)
-
-
-@contextmanager
-def agent_and_counter(ledger_url: str, admin_token: str, folder: Path, ports: Ports,
-                      servers: Servers) -> Iterator[dict[str, Any]]:  # fmt: skip
-    """An enrolled reader agent over an emulated DESFire card on an in-process reader, and the
-    counter POS over the agent."""
-    from reader_agent.agent.api import create_api
-    from reader_agent.agent.identity import enroll_terminal
-    from reader_agent.agent.settings import AgentSettings
-    from reader_agent.agent.wiring import build_runtime
-    from reader_agent.drivers.virtual import VirtualReader
-    from reader_agent.emulate.desfire_card import EmulatedDesfire
-    from reader_agent.emulate.desfire_state import DesfireCardState
-    from terminals.counter.app import create_app as counter_app
-    from terminals.counter.settings import CounterSettings
-
-    settings = AgentSettings(data_dir=folder / "agent", api_host=ports.host,
-                             api_port=ports.agent)  # fmt: skip
-    keystore = FileKeystore.create(folder / "agent-keys.json", DEMO_PASSPHRASE,
-                                   scrypt_n=KEYSTORE_SCRYPT_N)  # fmt: skip
-    for label in settings.card_key_labels:
-        keystore.generate_master_key(label)
-    auth = {"Authorization": f"Bearer {admin_token}"}
-    with httpx.Client(base_url=ledger_url, timeout=10) as http:
-        body = {"id": "HN01-POS2", "store_id": "HN01", "name": "Quầy 2 (thẻ mô phỏng)"}
-        made = http.post("/v1/terminals", json=body, headers=auth)
-        made.raise_for_status()
-        identity = enroll_terminal(
-            http, keystore, terminal_id="HN01-POS2", code=made.json()["enrollment_code"],
-            ledger_url=ledger_url, key_label=settings.terminal_key_label,
-            identity_path=settings.identity_path,
-        )  # fmt: skip
-    reader = VirtualReader("Emulated DESFire reader")
-    card_uid = bytes.fromhex("04A1B2C3D4E5F6")
-    reader.insert(EmulatedDesfire(DesfireCardState(card_uid)))
-    runtime = build_runtime(settings, identity, keystore, readers=(lambda: reader, list))
-    runtime.start()
-    try:
-        agent_url = servers.start(create_api(runtime), ports.host, ports.agent, "reader agent")
-        counter = CounterSettings(agent_url=agent_url, host=ports.host, port=ports.counter,
-                                  programs={"PREPAID": "Thẻ trả trước"})  # fmt: skip
-        counter_url = servers.start(counter_app(counter), ports.host, ports.counter, "counter")
-        yield {"agent": agent_url, "counter": counter_url, "card_uid": card_uid.hex().upper()}
-    finally:
-        runtime.stop()
-        keystore.close()

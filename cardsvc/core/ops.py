@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cardsvc.core import accounts
-from cardsvc.core.amounts import AMOUNT_MAX
+from cardsvc.core.amounts import AMOUNT_MAX, Unit
 from cardsvc.core.checks import (
     carries_value,
     holdable,
@@ -39,6 +39,8 @@ from cardsvc.core.model import (
     Transaction,
 )
 from cardsvc.core.reversal import refund, void
+from cardsvc.core.rewards import reward
+from cardsvc.core.write_off import write_off
 
 Handler = Callable[[Ctx, Transaction], R]
 
@@ -48,6 +50,7 @@ _OK, _NOT_FOUND, _LIMIT_EXCEEDED = R.OK, R.NOT_FOUND, R.LIMIT_EXCEEDED
 _INSUFFICIENT_FUNDS, _ALREADY_REDEEMED = R.INSUFFICIENT_FUNDS, R.ALREADY_REDEEMED
 _ETICKET, _PROMOTION = InstrumentKind.ETICKET, Funding.PROMOTION
 _MEMBER = InstrumentKind.MEMBER
+_POINTS, _CASH = Unit.POINTS, Funding.CASH
 _SETTLEMENT = accounts.SETTLEMENT  # a store's settlement account, named inline
 
 
@@ -69,6 +72,8 @@ def issue(ctx: Ctx, tx: Transaction) -> R:
         return R.INVALID_AMOUNT
     if tx.amount > spec.max_balance or tx.amount > AMOUNT_MAX:
         return R.LIMIT_EXCEEDED
+    if tx.amount and spec.unit is _POINTS and tx.funding is _CASH:
+        return R.POINTS_NOT_FOR_SALE
     inst = Instrument(tx.instrument, spec, 0, uses_left=spec.uses, issued_at=ctx.now)
     ctx.state.add_instrument(inst)
     if tx.amount:
@@ -89,6 +94,8 @@ def top_up(ctx: Ctx, tx: Transaction) -> R:
         return bad
     if not reloadable(spec):
         return R.NOT_RELOADABLE
+    if spec.unit is _POINTS and tx.funding is _CASH:
+        return R.POINTS_NOT_FOR_SALE  # points come from earnings, bonuses and adjustments
     if spec.kind is _MEMBER and is_loyal(ctx, inst):
         return R.INVALID_OPERATION  # points in lots move by award, purchase, deduct only
     if inst.balance + amount > spec.max_balance:
@@ -364,10 +371,12 @@ HANDLERS: dict[Op, Handler] = {
     Op.UNBLOCK: unblock,
     Op.EXPIRE: expire,
     Op.CARD_UPDATE: card_update,
+    Op.WRITE_OFF: write_off,
     Op.PURCHASE: purchase,
     Op.AWARD: award,
     Op.DEDUCT: deduct,
     Op.EXPIRE_POINTS: expire_points,
     Op.TIER_REVIEW: tier_review,
+    Op.REWARD: reward,
 }
 assert set(HANDLERS) == set(Op)

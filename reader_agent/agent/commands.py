@@ -13,6 +13,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -104,19 +105,38 @@ def _guarded(refusal: str, ledger_url: str, action: Callable[[], T]) -> T | None
     return None
 
 
+def _files_it_would_create(keys: KeysSettings) -> list[Path]:
+    """The file keystore and its lock file, where they do not exist yet: what a failed
+    enrollment removes again (a keystore that was there before is the operator's: kept)."""
+    if keys.keystore != "file":
+        return []
+    lock = keys.file.with_name(keys.file.name + ".lock")
+    return [path for path in (keys.file, lock) if not path.exists()]
+
+
 def enroll_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    new_files = _files_it_would_create(KeysSettings())
+    keystores: list[BaseKeystore] = []
 
     def enroll() -> Identity:
-        keystore = _keystore(create=True)
+        keystores.append(_keystore(create=True))
         with httpx.Client(base_url=args.ledger, timeout=settings.ledger_timeout_s) as http:
             return enroll_terminal(
-                http, keystore, terminal_id=args.terminal, code=args.code,
+                http, keystores[0], terminal_id=args.terminal, code=args.code,
                 ledger_url=args.ledger, key_label=settings.terminal_key_label,
                 identity_path=settings.identity_path,
             )  # fmt: skip
 
-    identity = _guarded("the enrollment", args.ledger, enroll)
+    identity = None
+    try:
+        identity = _guarded("the enrollment", args.ledger, enroll)
+    finally:
+        for keystore in keystores:
+            keystore.close()
+        if identity is None:  # failed or interrupted: leave no half-made keystore behind
+            for path in new_files:
+                path.unlink(missing_ok=True)
     if identity is None:
         return 2
     print(f"enrolled terminal {identity.terminal_id} (store {identity.store_id}) "

@@ -2,8 +2,9 @@
 the identity the agent keeps afterwards (identity.json: terminal, store, ledger URL, key id).
 
 The private key never leaves the keystore (a file keystore, or an HSM over PKCS#11: set
-CARDKEYS_KEYSTORE=pkcs11). A key made by an earlier, failed attempt is reused, so enrollment
-can simply be run again with a fresh code.
+CARDKEYS_KEYSTORE=pkcs11). A failed `reader-agent enroll` removes a keystore file it created;
+a key it made in a keystore that was there before is reused, so enrollment can simply be run
+again with a fresh code.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from cardsvc.core import (
+    Funding,
     InstrumentKind,
     InstrumentSpec,
     LedgerState,
@@ -100,7 +101,10 @@ class Harness:
         amount: int = 0,
         **spec_fields: Any,
     ) -> Result:
-        result = self.do(Op.ISSUE, instrument, amount, spec=spec(kind, **spec_fields))
+        made = spec(kind, **spec_fields)
+        # Points are never sold: a points instrument's opening value is the program's gift.
+        funding = Funding.PROMOTION if made.unit is Unit.POINTS else Funding.CASH
+        result = self.do(Op.ISSUE, instrument, amount, spec=made, funding=funding)
         assert result.code is ResultCode.OK, result
         return result
 

@@ -26,6 +26,8 @@ class ReferenceLedger(ReferenceBase):
             return fails(R.INVALID_AMOUNT)
         if tx.amount > min(s.max_balance, AMOUNT_MAX):
             return fails(R.LIMIT_EXCEEDED)
+        if tx.amount and s.unit == "PTS" and tx.funding == "cash":
+            return fails(R.POINTS_NOT_FOR_SALE)
         inst: Inst = {
             "id": tx.instrument, "kind": s.kind, "unit": s.unit, "program": s.program,
             "valid_from": s.valid_from, "valid_until": s.valid_until,
@@ -53,6 +55,8 @@ class ReferenceLedger(ReferenceBase):
             return fails(problem)
         if not self.can_reload(inst):
             return fails(R.NOT_RELOADABLE)
+        if inst["unit"] == "PTS" and tx.funding == "cash":
+            return fails(R.POINTS_NOT_FOR_SALE)
         if inst["balance"] + tx.amount > inst["max"]:
             return fails(R.LIMIT_EXCEEDED)
         self._move(inst, tx.amount, self._funding(tx, inst))
@@ -222,6 +226,29 @@ class ReferenceLedger(ReferenceBase):
         if problem:
             return fails(problem)
         return R.OK, inst["balance"]
+
+    def _write_off(self, tx: Transaction) -> Outcome:
+        inst = self.instruments.get(tx.instrument)
+        if inst is None:
+            return fails(R.NOT_FOUND)
+        if not self.holds_value(inst):
+            return fails(R.INVALID_OPERATION)
+        if inst["status"] == "expired":
+            return fails(R.EXPIRED)
+        problem = self.amount_problem(tx.amount)
+        if problem:
+            return fails(problem)
+        target = tx.purchase_amount
+        if target < 0:
+            return fails(R.INVALID_AMOUNT)
+        if target > inst["max"]:
+            return fails(R.LIMIT_EXCEEDED)
+        if abs(target - inst["balance"]) != tx.amount:
+            return fails(R.INVALID_AMOUNT)
+        if target < inst["balance"] - self.available(inst):
+            return fails(R.INSUFFICIENT_FUNDS)
+        self._move(inst, target - inst["balance"], f"writeoff:{inst['program']}")
+        return R.OK, target
 
     def _expire(self, tx: Transaction) -> Outcome:
         inst = self.instruments.get(tx.instrument)

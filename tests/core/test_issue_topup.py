@@ -118,7 +118,7 @@ def test_top_up_adds_cash_value() -> None:
     ("kind", "fields", "expected"),
     [
         (K.PREPAID, {}, R.OK),
-        (K.MEMBER, {}, R.OK),
+        (K.MEMBER, {}, R.POINTS_NOT_FOR_SALE),  # a cash top-up: points are not sold
         (K.GIFT, {"reloadable": True}, R.OK),
         (K.GIFT, {}, R.NOT_RELOADABLE),
         (K.VOUCHER, {}, R.NOT_RELOADABLE),
@@ -157,3 +157,24 @@ def test_top_up_refused_when_blocked_outside_window_or_store() -> None:
     assert h.code(Op.BLOCK, "s") is R.OK
     assert h.code(Op.TOP_UP, "s", 5, store="other") is R.INSTRUMENT_BLOCKED
     assert h.code(Op.TOP_UP, "nope", 5) is R.NOT_FOUND
+
+
+def test_points_are_never_sold_for_cash() -> None:
+    """A cash top-up or a cash-funded issue with value on a points instrument is refused and
+    leaves nothing behind; the same value given by the program (promotion) is accepted."""
+    h = Harness()
+    h.issue("m", K.MEMBER)
+    assert h.code(Op.TOP_UP, "m", 100) is R.POINTS_NOT_FOR_SALE
+    assert h.code(Op.ISSUE, "m2", 100, spec=spec(K.MEMBER)) is R.POINTS_NOT_FOR_SALE
+    assert "m2" not in h.state.instruments and h.balance("m") == 0 and h.postings == []
+    assert h.code(Op.TOP_UP, "m", 100, funding=Funding.PROMOTION) is R.OK
+    assert h.code(Op.ISSUE, "m3", 50, spec=spec(K.MEMBER), funding=Funding.PROMOTION) is R.OK
+    assert h.code(Op.ISSUE, "m4", 0, spec=spec(K.MEMBER)) is R.OK  # an empty card: no sale
+    assert h.account("cash:" + STORE) == 0 and h.account("promo:" + PROGRAM) == -150
+
+
+def test_cash_on_a_vnd_instrument_is_still_a_sale() -> None:
+    h = Harness()
+    h.issue("c", K.PREPAID, amount=0)
+    assert h.code(Op.TOP_UP, "c", 100) is R.OK
+    assert h.account("cash:" + STORE) == -100

@@ -4,7 +4,7 @@ tiers (upgrade at once, downgrade at review), refunds and voids (clawback, debt)
 
 from __future__ import annotations
 
-from cardsvc.core import Multiplier, Op, ResultCode, tiers
+from cardsvc.core import Funding, Multiplier, Op, ResultCode, tiers
 from cardsvc.core.calendar import (
     add_months,
     civil_from_days,
@@ -178,7 +178,8 @@ def test_award_and_deduct_need_a_reason_and_take_soonest_expiring_first() -> Non
 def test_generic_value_operations_refuse_loyalty_points() -> None:
     h = harness()
     h.do(Op.AWARD, "m", 100, reason="goodwill")
-    assert h.code(Op.TOP_UP, "m", 10) is R.INVALID_OPERATION
+    assert h.code(Op.TOP_UP, "m", 10, funding=Funding.PROMOTION) is R.INVALID_OPERATION
+    assert h.code(Op.TOP_UP, "m", 10) is R.POINTS_NOT_FOR_SALE  # cash: never sold
     assert h.code(Op.REDEEM, "m", 10) is R.INVALID_OPERATION
     assert h.code(Op.HOLD, "m", 10, expires_at=h.now + 60) is R.INVALID_OPERATION
 

@@ -79,3 +79,16 @@ def test_points_are_reported_as_a_liability(loyal: World, till: Till) -> None:
     expect(loyal.post("/v1/loyalty/runs/expiry", {}))
     [line] = expect(loyal.get("/v1/reports/points", finance))["programs"]
     assert (line["outstanding"], line["broken"], line["value"]) == (0, 200, 0)
+
+
+def test_points_are_not_sold_for_cash_through_the_api(loyal: World, till: Till) -> None:
+    """Through the signed batch path: a cash top-up or a cash issue with points is refused with
+    its code and moves nothing; the program's gift (promotion) still creates points."""
+    till.do("issue", M, 0, program="LOYAL")
+    assert till.do("top_up", M, 500).code == "points_not_for_sale"
+    assert till.do("issue", "M-CASH", 500, program="MEMBER").code == "points_not_for_sale"
+    assert loyal.get("/v1/instruments/M-CASH").status_code == 404
+    assert till.do("issue", "M-GIFT", 500, program="MEMBER", funding="promotion").code == "ok"
+    assert till.do("top_up", "M-GIFT", 100).code == "points_not_for_sale"
+    assert till.do("top_up", "M-GIFT", 100, funding="promotion").code == "ok"
+    assert (loyal.balance(M), loyal.balance("M-GIFT")) == (0, 600)

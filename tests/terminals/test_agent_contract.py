@@ -149,6 +149,9 @@ def test_every_error_of_the_agent_has_a_message_for_staff() -> None:
     assert has("result_not_found")
 
 
+# The contract's own modules (reader_agent.contract is a package of them).
+CONTRACT_MODULES = {f"reader_agent.contract.{m.stem}" for m in
+                    (Path(c.__file__).parent).glob("*.py") if m.stem != "__init__"}  # fmt: skip
 # Heavy stacks a front-end must not pull in by talking to the agent.
 NOT_FOR_FRONT_ENDS = ("fastapi", "starlette", "uvicorn", "smartcard", "nfc", "sqlalchemy", "keys")
 _IMPORT_CONTRACT = """
@@ -175,7 +178,7 @@ def test_the_contract_imports_pydantic_and_cardsvc_protocol_only() -> None:
     assert done.returncode == 0, done.stderr
     loaded = set(done.stdout.strip().split(","))
     agent = {m for m in loaded if m.startswith("reader_agent")}
-    assert agent == {"reader_agent", "reader_agent.contract"}
+    assert agent - CONTRACT_MODULES == {"reader_agent", "reader_agent.contract"}
     project = {m for m in loaded if m.startswith("cardsvc")}
     assert all(m.startswith(("cardsvc.protocol", "cardsvc.core")) or m == "cardsvc"
                for m in project), project  # fmt: skip
@@ -187,4 +190,6 @@ def test_front_ends_reach_the_agent_through_the_contract_only() -> None:
         reached = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         reached |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         agent = {m for m in reached if m.split(".")[0] == "reader_agent"}
-        assert agent <= {"reader_agent", "reader_agent.contract"}, f"{module}: {agent}"
+        assert agent - CONTRACT_MODULES <= {"reader_agent", "reader_agent.contract"}, (
+            f"{module}: {agent}"
+        )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from keys.file_keystore import FileKeystore
 from keys.settings import KeysSettings, open_keystore
 from reader_agent.agent.identity import Identity
 from reader_agent.cli import main
@@ -51,6 +52,37 @@ def test_enroll_with_the_ledger_down_says_so(
             "--data-dir", str(tmp_path / "a")]  # fmt: skip
     assert main(args) == 2
     assert "cannot reach the ledger" in capsys.readouterr().err
+
+
+def test_a_failed_enroll_leaves_no_keystore_it_created(
+    chain: Chain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    keys = tmp_path / "keys" / "terminal-keys.json"
+    keys.parent.mkdir()
+    monkeypatch.setenv("CARDKEYS_FILE", str(keys))
+    monkeypatch.setenv("CARDKEYS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CARDKEYS_SCRYPT_N", str(2**10))
+    args = ["enroll", "--ledger", chain.server.url, "--terminal", "S1-POS7",
+            "--data-dir", str(tmp_path / "agent"), "--code", "x" * 12]  # fmt: skip
+    assert main(args) == 2  # no such terminal: refused
+    assert "refused the enrollment" in capsys.readouterr().err
+    assert list(keys.parent.iterdir()) == []  # neither the keystore nor its lock file
+    assert not (tmp_path / "agent" / "identity.json").exists()
+    # the ledger out of reach: the same
+    assert main([*args[:2], "http://127.0.0.1:9", *args[3:]]) == 2
+    assert "cannot reach the ledger" in capsys.readouterr().err
+    assert list(keys.parent.iterdir()) == []
+    # a keystore that was there before is the operator's: kept, with what it held
+    FileKeystore.create(keys, PASSPHRASE, scrypt_n=2**10).close()
+    assert main(args) == 2
+    capsys.readouterr()
+    assert keys.exists()
+    kept = open_keystore(KeysSettings(), PASSPHRASE)
+    assert [r.label for r in kept.list_keys()] == ["terminal"]  # reused by the next attempt
+    kept.close()
 
 
 def _enrolled(chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: str) -> Path:
