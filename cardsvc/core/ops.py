@@ -40,6 +40,7 @@ from cardsvc.core.model import (
 )
 from cardsvc.core.reversal import refund, void
 from cardsvc.core.rewards import reward
+from cardsvc.core.write_off import write_off
 
 Handler = Callable[[Ctx, Transaction], R]
 
@@ -370,6 +371,7 @@ HANDLERS: dict[Op, Handler] = {
     Op.UNBLOCK: unblock,
     Op.EXPIRE: expire,
     Op.CARD_UPDATE: card_update,
+    Op.WRITE_OFF: write_off,
     Op.PURCHASE: purchase,
     Op.AWARD: award,
     Op.DEDUCT: deduct,
