@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules, Op, Transaction
-from cardsvc.storage.db import driver_cursor, marker, markers, select_in
+from cardsvc.storage.db import driver_cursor, marker, markers, select_in, update_rows
 from cardsvc.storage.loyalty_codec import member_from_row, rules_from_json, rules_to_json
 from cardsvc.storage.schema import (
     instruments,
@@ -35,13 +35,11 @@ RUN_CHUNK = 1000  # members per look-up of the daily runs
 _MEMBER_COLS = ("id, program_id, tier, floor_tier, tier_since, review_at, debt, lots,"
                 " days, days_spend, days_points, next_expiry")  # fmt: skip
 _SELECT_MEMBERS = f"SELECT {_MEMBER_COLS} FROM instruments WHERE tier IS NOT NULL AND id {{in_ids}}"
-# A member's first state and every later change are one UPDATE of its instrument's row, which
-# the batch holds (the instrument's row lock on PostgreSQL, the write lock on SQLite).
-_UPDATE = (
-    "UPDATE instruments SET tier = {m}, floor_tier = {m}, tier_since = {m},"
-    " review_at = {m}, debt = {m}, lots = {m}, days = {m}, days_spend = {m},"
-    " days_points = {m}, next_expiry = {m}, member_updated_at = {m} WHERE id = {m}"
-)
+# A member's state is written into its instrument's row, which the batch holds (the row lock
+# on PostgreSQL, the write lock on SQLite): with the balance when that changed too (the
+# ledger's instrument UPDATE), alone otherwise.
+MEMBER_COLS = ("tier", "floor_tier", "tier_since", "review_at", "debt", "lots", "days",
+               "days_spend", "days_points", "next_expiry", "member_updated_at")  # fmt: skip
 _HISTORY = ("INSERT INTO loyalty_tier_history (instrument_id, at, from_tier, to_tier, reason,"
             " tx_id) VALUES ({v})")  # fmt: skip
 
@@ -126,18 +124,22 @@ class LoyaltyRepository:
         ).all()  # fmt: skip
         return {str(instrument): int(n) for instrument, n in rows}
 
-    def persist(self, state: LedgerState, now: int) -> None:
-        if state.changed_members:
-            rows = []
-            for iid in sorted(state.changed_members):
-                m = state.members.get(iid)
-                if m is None:
-                    continue
-                rows.append((m.tier, m.floor_tier, m.tier_since, m.review_at, m.debt,
-                             m.lots_out(), m.days_out(), m.days_spend, m.days_points,
-                             m.soonest_expiry(), now, m.instrument))  # fmt: skip
-            if rows:
-                self.cur.executemany(_UPDATE.format(m=self.mark), rows)
+    def member_values(self, state: LedgerState, now: int) -> dict[str, tuple[object, ...]]:
+        """The MEMBER_COLS values of every member the batch changed, by instrument id."""
+        out: dict[str, tuple[object, ...]] = {}
+        for iid in sorted(state.changed_members):
+            m = state.members.get(iid)
+            if m is not None:
+                out[iid] = (m.tier, m.floor_tier, m.tier_since, m.review_at, m.debt,
+                            m.lots_out(), m.days_out(), m.days_spend, m.days_points,
+                            m.soonest_expiry(), now)  # fmt: skip
+        return out
+
+    def persist(self, state: LedgerState, members: dict[str, tuple[object, ...]]) -> None:
+        """Write the members the ledger's instrument update did not (`members`: their
+        MEMBER_COLS values) and the tier changes."""
+        rows = [(*values, iid) for iid, values in sorted(members.items())]
+        update_rows(self.cur, self.mark, instruments, MEMBER_COLS, "id", rows)
         if state.tier_changes:
             self.cur.executemany(
                 _HISTORY.format(v=markers(self.mark, 6)),
