@@ -21,6 +21,7 @@ from cardsvc.api import (
     routes_media,
     routes_ops,
     routes_public,
+    routes_rewards,
     routes_terminal,
     routes_vouchers,
 )
@@ -65,7 +66,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     routers = (routes_terminal, routes_admin, routes_instruments, routes_media, routes_ops,
                routes_vouchers, routes_customers, routes_customer_care, routes_loyalty,
-               routes_counter)  # fmt: skip
+               routes_rewards, routes_counter)  # fmt: skip
     for module in (*routers, routes_public, routes_customer_pages):
         app.include_router(module.router)
     install_backoffice(app)

@@ -49,6 +49,10 @@ class ResultCode(StrEnum):
     # Points are given (a purchase's earning, a bonus, a staff adjustment), never sold: a cash
     # top-up or a cash-funded issue with value on a points instrument is refused.
     POINTS_NOT_FOR_SALE = "points_not_for_sale"
+    # rewards bought with points
+    TIER_TOO_LOW = "tier_too_low"  # a reward or tier-only voucher for a higher tier
+    REWARD_LIMIT_REACHED = "reward_limit_reached"  # the member bought the most allowed
+    OUT_OF_STOCK = "out_of_stock"  # every one of the reward's stock is gone
 
 
 OK = ResultCode.OK

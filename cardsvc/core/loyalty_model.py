@@ -46,6 +46,22 @@ class Tier:
 
 
 @dataclass(frozen=True, slots=True)
+class Reward:
+    """A catalog item: a voucher of campaign `campaign` bought with `points`. Only members of
+    `min_tier` or above may buy it (""): any tier); `per_member` (0: no limit) caps how many one
+    member may buy and `stock` (0: unlimited) how many there are in all."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    points: int
+    campaign: str
+    min_tier: str = ""
+    per_member: int = 0
+    stock: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class LoyaltyRules:
     """One version of a program's loyalty rules, in force from `effective_from` until the next
     version's. Immutable: a change of rules is a new version."""
@@ -68,6 +84,7 @@ class LoyaltyRules:
     qualify_by: str = "spend"  # "spend" (đồng) or "points" (earned) over a rolling 12 months
     utc_offset_s: int = 7 * 3600  # Asia/Ho_Chi_Minh: UTC+7, no daylight saving
     holidays: frozenset[int] = frozenset()  # local day numbers of public holidays
+    rewards: tuple[Reward, ...] = ()  # the catalog of vouchers bought with points
     # Derived: each tier's rank, looked up on every purchase.
     ranks: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -80,6 +97,19 @@ class LoyaltyRules:
     def tier(self, name: str) -> Tier | None:
         rank = self.tier_rank(name)
         return self.tiers[rank] if rank >= 0 else None
+
+    def reward(self, item: str) -> Reward | None:
+        return next((r for r in self.rewards if r.id == item), None)
+
+    def campaign_rank(self, campaign: str) -> int:
+        """The lowest tier rank a voucher campaign is for: a campaign a tier lists among its
+        vouchers is only for that tier and those above it; any other is for everyone (0)."""
+        return next((i for i, t in enumerate(self.tiers) if campaign in t.vouchers), 0)
+
+    def reward_rank(self, reward: Reward) -> int:
+        """The lowest tier rank that may buy `reward`: its own minimum or its campaign's."""
+        own = self.tier_rank(reward.min_tier) if reward.min_tier else 0
+        return max(own, self.campaign_rank(reward.campaign))
 
 
 TEXT_MAX = 8_192  # characters of lots or days text kept unmerged before they are merged
@@ -238,6 +268,7 @@ class Earning:
     clawed: int = 0  # refunds and voids: points taken back from lots
     returned: int = 0  # refunds and voids: spent points given back
     debt_added: int = 0  # refunds and voids: points owed because they were spent
+    voucher: str = ""  # rewards: the voucher instrument issued for the points
 
 
 @dataclass(frozen=True, slots=True)

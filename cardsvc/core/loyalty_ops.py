@@ -21,7 +21,9 @@ from cardsvc.core.loyalty_model import TENDERS, Earning, LoyaltyRules, Member
 from cardsvc.core.model import Instrument, InstrumentKind, Op, Transaction, TxRecord
 
 _MEMBER = InstrumentKind.MEMBER
-LOYALTY_OPS = frozenset({Op.PURCHASE, Op.AWARD, Op.DEDUCT, Op.EXPIRE_POINTS, Op.TIER_REVIEW})
+LOYALTY_OPS = frozenset(
+    {Op.PURCHASE, Op.AWARD, Op.DEDUCT, Op.EXPIRE_POINTS, Op.TIER_REVIEW, Op.REWARD}
+)
 
 
 def rules_at(versions: tuple[LoyaltyRules, ...], at: int) -> LoyaltyRules | None:
@@ -40,7 +42,7 @@ def is_loyal(ctx: Ctx, inst: Instrument) -> bool:
     return inst.spec.kind is _MEMBER and inst.spec.program in ctx.state.loyalty
 
 
-def _subject(ctx: Ctx, tx: Transaction, at: int) -> tuple[Instrument, LoyaltyRules] | R:
+def loyalty_subject(ctx: Ctx, tx: Transaction, at: int) -> tuple[Instrument, LoyaltyRules] | R:
     inst = ctx.instruments.get(tx.instrument)
     if inst is None:
         return R.NOT_FOUND
@@ -67,7 +69,7 @@ def member_of(ctx: Ctx, inst: Instrument, rules: LoyaltyRules, at: int) -> Membe
     return member
 
 
-def _check_lots(member: Member, inst: Instrument) -> None:
+def check_lots(member: Member, inst: Instrument) -> None:
     if not member.decoded:
         return  # appended to only: checked whenever they are decoded
     lots = member.lots
@@ -124,7 +126,7 @@ def _earn(ctx: Ctx, tx: Transaction, inst: Instrument, member: Member, rules: Lo
 
 def purchase(ctx: Ctx, tx: Transaction) -> R:
     at = ctx.tap_time(tx)
-    found = _subject(ctx, tx, at)
+    found = loyalty_subject(ctx, tx, at)
     if isinstance(found, R):
         return found
     inst, rules = found
@@ -153,7 +155,7 @@ def purchase(ctx: Ctx, tx: Transaction) -> R:
     changed = tiers.upgrade(member, rules, at, tx.id)
     if changed is not None:
         ctx.state.tier_changes.append(changed)
-    _check_lots(member, inst)
+    check_lots(member, inst)
     ctx.balance_after = inst.balance
     ctx.loyalty = Earning(earned, key, paid, names, spend, day, spent, member.tier, rules.version)
     return R.OK
@@ -161,7 +163,7 @@ def purchase(ctx: Ctx, tx: Transaction) -> R:
 
 def award(ctx: Ctx, tx: Transaction) -> R:
     """Bonus points or a staff adjustment up: a lot spendable at once, debt paid first."""
-    found = _subject(ctx, tx, ctx.now)
+    found = loyalty_subject(ctx, tx, ctx.now)
     if isinstance(found, R):
         return found
     inst, rules = found
@@ -172,7 +174,7 @@ def award(ctx: Ctx, tx: Transaction) -> R:
         return R.LIMIT_EXCEEDED
     member = member_of(ctx, inst, rules, ctx.now)
     key, paid = _earn(ctx, tx, inst, member, rules, tx.amount, ctx.now, False)
-    _check_lots(member, inst)
+    check_lots(member, inst)
     ctx.balance_after = inst.balance
     ctx.loyalty = Earning(tx.amount, key, paid, (tx.reason or "",), tier=member.tier,
                           version=rules.version)  # fmt: skip
@@ -189,7 +191,7 @@ def _adjustment(ctx: Ctx, tx: Transaction, inst: Instrument) -> R | None:
 
 def deduct(ctx: Ctx, tx: Transaction) -> R:
     """A staff adjustment down: unexpired lots, soonest-expiring first."""
-    found = _subject(ctx, tx, ctx.now)
+    found = loyalty_subject(ctx, tx, ctx.now)
     if isinstance(found, R):
         return found
     inst, rules = found
@@ -204,7 +206,7 @@ def deduct(ctx: Ctx, tx: Transaction) -> R:
     took = lots.take_any(member, ctx.now, tx.amount)
     assert took == tx.amount
     ctx.debit(tx.id, inst, accounts.promotion_account(inst.spec.program), took)
-    _check_lots(member, inst)
+    check_lots(member, inst)
     ctx.balance_after = inst.balance
     ctx.loyalty = Earning(rules=(tx.reason or "",), tier=member.tier, version=rules.version,
                           clawed=took)  # fmt: skip
@@ -213,7 +215,7 @@ def deduct(ctx: Ctx, tx: Transaction) -> R:
 
 def expire_points(ctx: Ctx, tx: Transaction) -> R:
     """Lots past their expiry: the remainder becomes the program's breakage income."""
-    found = _subject(ctx, tx, ctx.now)
+    found = loyalty_subject(ctx, tx, ctx.now)
     if isinstance(found, R):
         return found
     inst, rules = found
@@ -223,14 +225,14 @@ def expire_points(ctx: Ctx, tx: Transaction) -> R:
     member = member_of(ctx, inst, rules, ctx.now)
     gone = lots.drop_expired(member, ctx.now)
     ctx.debit(tx.id, inst, accounts.breakage_account(inst.spec.program), gone)
-    _check_lots(member, inst)
+    check_lots(member, inst)
     ctx.balance_after = inst.balance
     ctx.loyalty = Earning(tier=member.tier, version=rules.version, clawed=gone)
     return R.OK
 
 
 def tier_review(ctx: Ctx, tx: Transaction) -> R:
-    found = _subject(ctx, tx, ctx.now)
+    found = loyalty_subject(ctx, tx, ctx.now)
     if isinstance(found, R):
         return found
     inst, rules = found
@@ -287,7 +289,7 @@ def reverse_purchase(ctx: Ctx, tx: Transaction, ref: TxRecord, amount: int) -> R
         ctx.state.tier_changes.append(changed)
     ctx.state.touch_record(ref)
     ref.refunded = after
-    _check_lots(member, inst)
+    check_lots(member, inst)
     ctx.balance_after = inst.balance
     ctx.loyalty = Earning(tier=member.tier, version=rules.version, clawed=clawed,
                           returned=sum(back), debt_added=claw - clawed)  # fmt: skip

@@ -45,12 +45,19 @@ class Op(StrEnum):
     # A value change already made at the ledger, now written to the instrument's purse card:
     # recorded with the card's evidence, it moves no value (cardsvc.services.card_updates).
     CARD_UPDATE = "card_update"
+    # Finance writes off the difference between a purse card and the ledger: the balance moves
+    # to what the card holds (`purchase_amount`), by `amount`, against the write-off account.
+    WRITE_OFF = "write_off"
     # loyalty (member instruments of a program with loyalty rules)
     PURCHASE = "purchase"  # a sale for a member: earns points, may spend points as a tender
     AWARD = "award"  # bonus or staff adjustment up: a new lot
     DEDUCT = "deduct"  # staff adjustment down: soonest-expiring first
     EXPIRE_POINTS = "expire_points"  # lots past their expiry to breakage
     TIER_REVIEW = "tier_review"  # at the review date: the tier the member qualifies for
+    # A catalog reward bought with points: the member's points (soonest-expiring first) and
+    # a new voucher of the reward's campaign, in one transaction. ref: the catalog item;
+    # counterparty: the voucher instrument to issue; spec: its campaign's terms.
+    REWARD = "reward"
 
 
 class Funding(StrEnum):
@@ -127,7 +134,7 @@ class Transaction:
     terminal: str = ""
     ref: str | None = None  # refund/void: the earlier transaction; capture/release: the hold
     counterparty: str | None = None  # transfer: the destination instrument
-    purchase_amount: int = 0  # vouchers: the basket the voucher applies to
+    purchase_amount: int = 0  # vouchers: the basket; write_off: the balance to end with
     expires_at: int = 0  # hold: when the reservation lapses
     funding: Funding = Funding.CASH
     spec: InstrumentSpec | None = None  # issue only

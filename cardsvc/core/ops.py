@@ -39,6 +39,8 @@ from cardsvc.core.model import (
     Transaction,
 )
 from cardsvc.core.reversal import refund, void
+from cardsvc.core.rewards import reward
+from cardsvc.core.write_off import write_off
 
 Handler = Callable[[Ctx, Transaction], R]
 
@@ -369,10 +371,12 @@ HANDLERS: dict[Op, Handler] = {
     Op.UNBLOCK: unblock,
     Op.EXPIRE: expire,
     Op.CARD_UPDATE: card_update,
+    Op.WRITE_OFF: write_off,
     Op.PURCHASE: purchase,
     Op.AWARD: award,
     Op.DEDUCT: deduct,
     Op.EXPIRE_POINTS: expire_points,
     Op.TIER_REVIEW: tier_review,
+    Op.REWARD: reward,
 }
 assert set(HANDLERS) == set(Op)

@@ -48,6 +48,9 @@ class LedgerState:
     members: dict[str, Member] = field(default_factory=dict)
     loyalty: dict[str, tuple[LoyaltyRules, ...]] = field(default_factory=dict)
     changed_members: set[str] = field(default_factory=set)
+    # Rewards bought so far, loaded for the batch's rewards: (campaign, item, "") in all and
+    # (campaign, item, member instrument) per member.
+    reward_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
     tier_changes: list[TierChange] = field(default_factory=list)
     # What changed since the last `clear_changes()`.
     changed_instruments: set[str] = field(default_factory=set)
@@ -58,6 +61,7 @@ class LedgerState:
     _undo_records: dict[str, TxRecord | None] | None = None
     _undo_members: dict[str, Member | None] | None = None
     _undo_tier_changes: int = 0
+    _undo_counts: dict[tuple[str, str, str], int] | None = None
 
     def clear_changes(self) -> None:
         self.changed_instruments = set()
@@ -106,20 +110,31 @@ class LedgerState:
         self.members[member.instrument] = member
         self.changed_members.add(member.instrument)
 
+    def count_reward(self, key: tuple[str, str, str]) -> None:
+        undo = self._undo_counts
+        if undo is not None and key not in undo:
+            undo[key] = self.reward_counts.get(key, 0)
+        self.reward_counts[key] = self.reward_counts.get(key, 0) + 1
+
     # --- linked chains ---------------------------------------------------------------------
     def begin_chain(self) -> None:
         assert self._undo_instruments is None, "chains do not nest"
         self._undo_instruments = {}
         self._undo_records = {}
         self._undo_members = {}
+        self._undo_counts = {}
         self._undo_tier_changes = len(self.tier_changes)
 
     def end_chain(self, commit: bool) -> None:
         undo_i, undo_r, undo_m = self._undo_instruments, self._undo_records, self._undo_members
+        undo_c = self._undo_counts
         assert undo_i is not None and undo_r is not None and undo_m is not None
+        assert undo_c is not None
         self._undo_instruments = self._undo_records = self._undo_members = None
+        self._undo_counts = None
         if commit:
             return
+        self.reward_counts.update(undo_c)
         del self.tier_changes[self._undo_tier_changes :]
         for member_id, member in undo_m.items():
             if member is None:

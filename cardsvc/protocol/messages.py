@@ -36,6 +36,9 @@ TerminalOp = Literal[
     "award",
     "deduct",
     "card_update",  # a value change queued at the ledger, written to the purse: ref = update id
+    # a catalog reward bought with points: instrument = the member card, ref = the catalog item,
+    # amount = its points price, counterparty = the voucher to issue, program = its campaign
+    "reward",
 ]
 Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
 
@@ -69,11 +72,15 @@ class TransactionMsg(BaseModel):
     ref: Id | None = Field(
         None, description="refund/void: the earlier transaction; capture/release: the hold"
     )
-    counterparty: Id | None = Field(None, description="transfer: destination instrument")
+    counterparty: Id | None = Field(
+        None, description="transfer: destination instrument; reward: the voucher to issue"
+    )
     purchase_amount: Amount = Field(0, description="vouchers: the basket the voucher applies to")
     expires_at: EpochSeconds = Field(0, description="hold: when the reservation lapses")
     funding: Literal["cash", "promotion"] = "cash"
-    program: Id | None = Field(None, description="issue: the program to issue under")
+    program: Id | None = Field(
+        None, description="issue: the program to issue under; reward: the campaign"
+    )
     linked: bool = Field(
         False, strict=True, description="chained with the next transaction: all or nothing"
     )  # strict: lax parsing would read "yes", "on" or 1 as true and chain a batch by accident

@@ -32,7 +32,7 @@ Int32 = Annotated[int, msgspec.Meta(ge=CARD_VALUE.lo, le=CARD_VALUE.hi)]
 
 TerminalOp = Literal[
     "issue", "top_up", "redeem", "refund", "void", "transfer", "hold", "capture", "release",
-    "purchase", "award", "deduct", "card_update",
+    "purchase", "award", "deduct", "card_update", "reward",
 ]  # fmt: skip
 Tender = Literal["cash", "bank_card", "stored_value", "voucher"]
 

@@ -245,6 +245,7 @@ DEFAULT_CHART: dict[str, tuple[str, str]] = {
     "settle": ("5111", "Doanh thu bán hàng hóa"),
     "promo": ("6418", "Chi phí bằng tiền khác (khuyến mại)"),
     "breakage": ("711", "Thu nhập khác"),
+    "writeoff": ("811", "Chi phí khác"),  # card/ledger differences written off
 }
 
 

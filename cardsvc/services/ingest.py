@@ -188,7 +188,7 @@ class _BatchPlan:
         return None
 
     def _check_program(self, m: Instruction) -> str | None:
-        if m.op != "issue":
+        if m.op != "issue" and m.op != "reward":
             return None
         if m.program is None:
             return ProtocolCode.PROGRAM_REQUIRED
@@ -458,7 +458,7 @@ class _BatchPlan:
 
     def _to_core(self, actor: Actor, m: Instruction, routed: str | None = None) -> Transaction:
         spec = None
-        if m.op == "issue" and m.program is not None:
+        if (m.op == "issue" or m.op == "reward") and m.program is not None:
             spec = self.uow.programs.spec_for_issue(m.program, self.now)
         return Transaction(
             id=m.id,

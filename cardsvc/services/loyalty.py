@@ -54,6 +54,10 @@ def define_rules(
         raise Invalid("a rules version takes effect now or later, never in the past")
     if uow.loyalty.version_exists(program_id, rules.effective_from):
         raise Conflict(f"program {program_id} has a version from {rules.effective_from}")
+    for reward in rules.rewards:
+        campaign = uow.campaigns.get(reward.campaign)
+        if campaign is None or campaign.kind != "voucher":
+            raise Invalid(f"reward {reward.id}: {reward.campaign} is no voucher campaign")
     version = uow.loyalty.add_version(compile_rules(program_id, 0, rules), now, by_user)
     return compile_rules(program_id, version, rules)
 

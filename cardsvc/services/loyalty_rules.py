@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from cardsvc.core import AMOUNT_MAX, LoyaltyRules, Multiplier, Tier
 from cardsvc.core.bounds import EPOCH
 from cardsvc.core.calendar import days_from_civil
-from cardsvc.core.loyalty_model import TENDERS
+from cardsvc.core.loyalty_model import TENDERS, Reward
 from cardsvc.protocol.bounds import within
 
 HOLIDAY_COUNTRY = "VN"
@@ -69,6 +69,19 @@ class MultiplierIn(_In):
         return self
 
 
+class RewardIn(_In):
+    """A catalog item: a voucher of a campaign, bought with points."""
+
+    id: Name
+    name_vi: str = Field(min_length=1, max_length=80, description="as the counter shows it")
+    name_en: str = Field(min_length=1, max_length=80)
+    points: Annotated[int, Field(ge=1, le=AMOUNT_MAX, strict=True)]
+    campaign: Name = Field(description="the voucher campaign whose voucher it issues")
+    min_tier: Name | None = Field(None, description="only this tier and those above it")
+    per_member: Annotated[int, Field(ge=0, le=1_000_000)] = Field(0, description="0: no limit")
+    stock: Annotated[int, Field(ge=0, le=100_000_000)] = Field(0, description="0: unlimited")
+
+
 class RulesIn(_In):
     """One version of a program's loyalty rules."""
 
@@ -91,6 +104,17 @@ class RulesIn(_In):
     tiers: list[TierIn] = Field(default_factory=lambda: [TierIn(name="member", threshold=0)],
                                 min_length=1, max_length=10)  # fmt: skip
     qualify_by: Literal["spend", "points"] = "spend"
+    rewards: list[RewardIn] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _rewards_known(self) -> RulesIn:
+        if len({r.id for r in self.rewards}) != len(self.rewards):
+            raise ValueError("reward ids must differ")
+        names = {t.name for t in self.tiers}
+        unknown = sorted({r.min_tier for r in self.rewards if r.min_tier} - names)
+        if unknown:
+            raise ValueError(f"rewards name tiers the rules do not have: {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _tiers_ascend(self) -> RulesIn:
@@ -141,5 +165,7 @@ def compile_rules(program: str, version: int, rules: RulesIn) -> LoyaltyRules:
         tiers=tuple(Tier(t.name, t.threshold, t.multiplier_bp, t.birthday_bonus,
                          tuple(t.vouchers)) for t in rules.tiers),
         qualify_by=rules.qualify_by,
+        rewards=tuple(Reward(r.id, r.name_vi, r.name_en, r.points, r.campaign, r.min_tier or "",
+                             r.per_member, r.stock) for r in rules.rewards),
         holidays=holiday_days(year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AFTER),
     )  # fmt: skip

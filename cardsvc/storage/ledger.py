@@ -139,6 +139,7 @@ class LedgerRepository:
             }
         self._load_instruments(state, sorted(wanted))
         self.loyalty.load_into(state)
+        self.loyalty.load_reward_counts(state, batch)
         if self.for_update:
             # Read committed: a void or refund another worker committed while we waited for
             # the row locks is visible only to statements begun after the wait. Without this
@@ -183,7 +184,7 @@ class LedgerRepository:
     def _tx_from_row(self, r: tuple[Any, ...], now: int) -> Transaction:
         op, program_id = _OP[r[1]], r[11]
         spec = None
-        if op is Op.ISSUE and program_id is not None:
+        if (op is Op.ISSUE or op is Op.REWARD) and program_id is not None:
             # The issue's terms are a function of (program, now); rebuilding them with the
             # batch's `now` makes a resend compare equal, as the terminal sent the same thing.
             spec = self.programs.spec_for_issue(program_id, now)

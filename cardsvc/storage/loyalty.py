@@ -9,13 +9,13 @@ their members in one query; it writes changed members with one executemany.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules
+from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules, Op, Transaction
 from cardsvc.storage.db import driver_cursor, marker, markers, select_in
 from cardsvc.storage.loyalty_codec import member_from_row, rules_from_json, rules_to_json
 from cardsvc.storage.schema import (
@@ -24,6 +24,8 @@ from cardsvc.storage.schema import (
     loyalty_rules,
     loyalty_tier_history,
     postings,
+    programs,
+    transactions,
 )
 
 _MEMBER = InstrumentKind.MEMBER
@@ -103,6 +105,31 @@ class LoyaltyRepository:
             member = member_from_row(row)
             state.members[member.instrument] = member
             self.loaded.add(member.instrument)
+
+    def load_reward_counts(self, state: LedgerState, batch: Sequence[Transaction]) -> None:
+        """How many of each reward the batch buys have been bought, in all and by its members.
+        The campaign's program row is locked first (PostgreSQL), so two workers cannot both
+        sell the last of a stock. Rewards are rare: nothing is read for a batch without one."""
+        wanted = sorted({(tx.spec.program, tx.ref) for tx in batch
+                         if tx.op is Op.REWARD and tx.spec is not None and tx.ref})  # fmt: skip
+        for campaign, item in wanted:
+            self.conn.execute(select(programs.c.id).where(programs.c.id == campaign)
+                              .with_for_update())  # fmt: skip
+            bought = self.rewards_bought(campaign, item)
+            for instrument, n in bought.items():
+                state.reward_counts[(campaign, item, instrument)] = n
+            state.reward_counts[(campaign, item, "")] = sum(bought.values())
+
+    def rewards_bought(self, campaign: str, item: str) -> dict[str, int]:
+        """Per member card, how many of a reward it bought."""
+        t = transactions.c
+        rows = self.conn.execute(
+            select(t.instrument_id, func.count())
+            .where(t.op == Op.REWARD.value, t.code == "ok", t.program_id == campaign,
+                   t.ref == item)
+            .group_by(t.instrument_id)
+        ).all()  # fmt: skip
+        return {str(instrument): int(n) for instrument, n in rows}
 
     def persist(self, state: LedgerState, now: int) -> None:
         if state.changed_members:

@@ -8,6 +8,7 @@ from typing import Any
 
 from cardsvc.core import Earning, LoyaltyRules, Member, Multiplier, Tier, Transaction
 from cardsvc.core.calendar import from_yyyymmdd, yyyymmdd
+from cardsvc.core.loyalty_model import Reward
 
 _SEP = (",", ":")
 
@@ -37,6 +38,8 @@ def rules_to_json(rules: LoyaltyRules) -> str:
              "holidays": m.holidays}
             for m in rules.multipliers
         ],
+        "rewards": [[r.id, r.name_vi, r.name_en, r.points, r.campaign, r.min_tier,
+                     r.per_member, r.stock] for r in rules.rewards],
     }  # fmt: skip
     return json.dumps(data, separators=_SEP, ensure_ascii=False)
 
@@ -65,6 +68,7 @@ def rules_from_json(program: str, version: int, effective_from: int, text: str) 
         tiers=tuple(Tier(n, th, bp, bb, tuple(v)) for n, th, bp, bb, v in d["tiers"]),
         qualify_by=d["qualify_by"], utc_offset_s=d["utc_offset_s"],
         holidays=frozenset(from_yyyymmdd(h) for h in d["holidays"]),
+        rewards=tuple(Reward(*r) for r in d.get("rewards", ())),  # versions before the catalog
     )  # fmt: skip
 
 
@@ -93,6 +97,8 @@ def journal_json(tx: Transaction, done: Earning | None) -> str | None:
         data["o"] = [done.earned, lot, done.debt_paid, list(done.rules), done.spend, done.day,
                      [list(s) for s in done.spent], done.tier, done.version, done.clawed,
                      done.returned, done.debt_added]  # fmt: skip
+        if done.voucher:
+            data["v"] = done.voucher
     return json.dumps(data, separators=_SEP, ensure_ascii=False) if data else None
 
 
@@ -114,13 +120,14 @@ def inputs_from_json(text: str | None) -> dict[str, Any]:
 def earning_from_json(text: str | None) -> Earning | None:
     if text is None:
         return None
-    o = json.loads(text).get("o")
+    data = json.loads(text)
+    o = data.get("o")
     if o is None:
         return None
     earned, lot, paid, rules, spend, day, spent, tier, version, clawed, returned, debt = o
     return Earning(earned, (lot[0], lot[1]) if lot else None, paid, tuple(rules), spend, day,
                    tuple((e, a, n) for e, a, n in spent), tier, version, clawed, returned,
-                   debt)  # fmt: skip
+                   debt, data.get("v", ""))  # fmt: skip
 
 
 def _purchase_json(tx: Transaction, done: Earning) -> str:

@@ -112,8 +112,8 @@ def test_journal_export_balances_and_maps_to_the_chart(books: World) -> None:
     admin = signed_in(books, "boss")
     fields = {f"code_{k}": c for k, c in
               (("i", "3387"), ("cash", "1121"), ("settle", "5111"), ("promo", "6418"),
-               ("breakage", "711"))}  # fmt: skip
-    names = {f"name_{k}": "x" for k in ("i", "cash", "settle", "promo", "breakage")}
+               ("breakage", "711"), ("writeoff", "811"))}  # fmt: skip
+    names = {f"name_{k}": "x" for k in ("i", "cash", "settle", "promo", "breakage", "writeoff")}
     assert admin.post_form("/admin/finance/journal", "/admin/finance/accounts",
                            fields | names).status_code == 303  # fmt: skip
     again = b.get(f"/admin/finance/journal?{DAY_PARAMS}&format=csv").content.decode("utf-8-sig")

@@ -227,6 +227,29 @@ class ReferenceLedger(ReferenceBase):
             return fails(problem)
         return R.OK, inst["balance"]
 
+    def _write_off(self, tx: Transaction) -> Outcome:
+        inst = self.instruments.get(tx.instrument)
+        if inst is None:
+            return fails(R.NOT_FOUND)
+        if not self.holds_value(inst):
+            return fails(R.INVALID_OPERATION)
+        if inst["status"] == "expired":
+            return fails(R.EXPIRED)
+        problem = self.amount_problem(tx.amount)
+        if problem:
+            return fails(problem)
+        target = tx.purchase_amount
+        if target < 0:
+            return fails(R.INVALID_AMOUNT)
+        if target > inst["max"]:
+            return fails(R.LIMIT_EXCEEDED)
+        if abs(target - inst["balance"]) != tx.amount:
+            return fails(R.INVALID_AMOUNT)
+        if target < inst["balance"] - self.available(inst):
+            return fails(R.INSUFFICIENT_FUNDS)
+        self._move(inst, target - inst["balance"], f"writeoff:{inst['program']}")
+        return R.OK, target
+
     def _expire(self, tx: Transaction) -> Outcome:
         inst = self.instruments.get(tx.instrument)
         if inst is None:

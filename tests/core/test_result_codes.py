@@ -20,8 +20,10 @@ from cardsvc.core import (
     Policy,
     Result,
     ResultCode,
+    Tier,
     Transaction,
 )
+from cardsvc.core.loyalty_model import Reward
 from tests.core.helpers import DAY, NOW, Harness, spec
 
 R = ResultCode
@@ -65,6 +67,16 @@ def _redeemed(h: Harness, amount: int = 300, **issue: Any) -> Transaction:
 def _with_rules(h: Harness) -> Result:
     h.state.loyalty["prog"] = (LoyaltyRules("prog", 1, 0),)
     return Result(R.OK)
+
+
+def _reward(h: Harness, times: int = 1, **item: Any) -> Result:
+    tiers = (Tier("member", 0), Tier("gold", 1_000))
+    catalog = (Reward("r", "Quà", "Gift", 10, "V", **item),)
+    h.state.loyalty["prog"] = (LoyaltyRules("prog", 1, 0, tiers=tiers, rewards=catalog),)
+    h.issue("m", K.MEMBER, 100)
+    terms = spec(K.VOUCHER, valid_until=NOW + DAY, program="V", max_balance=5, uses=1)
+    return last(*(h.do(Op.REWARD, "m", 10, ref="r", counterparty=f"v{n}", spec=terms)
+                  for n in range(times)))  # fmt: skip
 
 
 def _chain_open(h: Harness) -> Result:
@@ -212,6 +224,9 @@ CASES = [
                         h.do(Op.EXPIRE_POINTS, "m"))),
     Case("points sold for cash", R.POINTS_NOT_FOR_SALE,
          lambda h: last(h.issue("m", K.MEMBER), h.do(Op.TOP_UP, "m", 100))),
+    Case("reward for a higher tier", R.TIER_TOO_LOW, lambda h: _reward(h, min_tier="gold")),
+    Case("reward limit", R.REWARD_LIMIT_REACHED, lambda h: _reward(h, per_member=1, times=2)),
+    Case("reward out of stock", R.OUT_OF_STOCK, lambda h: _reward(h, stock=1, times=2)),
     Case("promotion top-up over max", R.LIMIT_EXCEEDED,
          lambda h: last(h.issue("c", max_balance=10),
                         h.do(Op.TOP_UP, "c", 11, funding=Funding.PROMOTION))),
