@@ -33,6 +33,7 @@ class Serve(Protocol):
 
     def __call__(self, app: FastAPI, route: c.Route[Any]) -> Callable[[F], F]: ...
 
+
 Epoch = Annotated[int | None, Query(ge=0, le=2**40)]
 
 
