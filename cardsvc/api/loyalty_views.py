@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from cardsvc.services.loyalty import MemberView, PointsLiability, RunReport, loyalty_of
+from cardsvc.services.loyalty_catalog import offers
 from cardsvc.storage.unit_of_work import UnitOfWork
 
 
@@ -57,6 +59,9 @@ class MemberLoyalty(BaseModel):
     debt: int = Field(description="points owed after refunds; the next earnings pay them")
     point_value: int = Field(description="đồng a point is worth as a tender")
     history: list[TierChangeOut]
+    rewards: list[dict[str, Any]] = Field(
+        default_factory=list, description="the rewards catalog as this member sees it"
+    )
 
 
 def member_loyalty(view: MemberView) -> dict[str, Any]:
@@ -105,6 +110,7 @@ def with_loyalty(uow: UnitOfWork, view: dict[str, Any], now: int) -> dict[str, A
     found = loyalty_of(uow, view, now)
     if found is not None:
         view["loyalty"] = member_loyalty(found)
+        view["loyalty"]["rewards"] = [asdict(o) for o in offers(uow, str(view["id"]), now)]
     return view
 
 

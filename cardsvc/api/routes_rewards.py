@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from cardsvc.api.deps import LedgerDep, ReadUow, VouchersDep, allow
+from cardsvc.api.deps import LedgerDep, ReadUow, SignedDep, VouchersDep, allow
 from cardsvc.api.views import ERRORS
 from cardsvc.services.loyalty_catalog import offers
 from cardsvc.services.people import Person, Role
@@ -32,3 +32,9 @@ def member_rewards(instrument_id: str, person: Staff, ledger: LedgerDep,
 def reward_voucher_of(tx_id: str, person: Staff, v: VouchersDep) -> dict[str, Any]:
     """The voucher a reward issued, its code and signed QR (the same every time asked)."""
     return asdict(reward_voucher(v, tx_id, person.id))
+
+
+@router.post("/v1/terminal/rewards/{tx_id}/voucher", responses=ERRORS)
+def terminal_reward_voucher(tx_id: str, signed: SignedDep, v: VouchersDep) -> dict[str, Any]:
+    """The voucher a reward this terminal sent issued, for its receipt (code and signed QR)."""
+    return asdict(reward_voucher(v, tx_id, None, terminal=signed.actor.terminal_id))

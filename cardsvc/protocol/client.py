@@ -89,6 +89,11 @@ class LedgerClient:
         ).json()
         return result
 
+    def reward_voucher(self, tx_id: str) -> dict[str, Any]:
+        """The voucher a reward this terminal sent issued: its code and signed QR."""
+        result: dict[str, Any] = self._send("POST", f"/v1/terminal/rewards/{tx_id}/voucher").json()
+        return result
+
     def find_customer(self, phone: str) -> dict[str, Any]:
         """The customer with this phone number (phone shown masked); LedgerRefused 404
         `customer_unknown` when there is none."""

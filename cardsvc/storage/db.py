@@ -15,6 +15,10 @@ from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 
+# The execution option a read-only connection carries (Database.read): on SQLite it begins
+# without taking the write lock.
+READ_ONLY = "cardsvc_read_only"
+
 
 def make_engine(url: str, *, sqlite_cache_mb: int = 64, pool_size: int = 20) -> Engine:
     parsed = make_url(url)
@@ -61,7 +65,10 @@ def _sqlite_engine(url: str, cache_mb: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only unit of work begins DEFERRED: in WAL mode it reads its snapshot without
+        # waiting for the writer (whose COMMIT may be waiting on fsync for a long while).
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

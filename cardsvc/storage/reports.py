@@ -74,15 +74,15 @@ class ReportRepository:
         row = self.conn.execute(q).first()
         return None if row is None else {**row._mapping, "voided": bool(row.voided)}
 
-    def reward(self, tx_id: str) -> tuple[str, str, str, int] | None:
-        """A reward bought with points: (member card, voucher, campaign, when); None unless
-        it is one and succeeded."""
+    def reward(self, tx_id: str) -> tuple[str, str, str, int, str] | None:
+        """A reward bought with points: (member card, voucher, campaign, when, terminal);
+        None unless it is one and succeeded."""
         t = transactions.c
-        q = select(t.instrument_id, t.counterparty, t.program_id, t.at).where(
+        q = select(t.instrument_id, t.counterparty, t.program_id, t.at, t.terminal_id).where(
             t.id == tx_id, t.op == "reward", t.code == "ok"
         )
         row = self.conn.execute(q).first()
-        return None if row is None else (row[0], row[1], row[2], row[3])
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     def blocked(self, limit: int) -> list[str]:
         q = select(instruments.c.id).where(instruments.c.status == "blocked")

@@ -23,7 +23,7 @@ from cardsvc.storage.campaigns import CampaignRepository
 from cardsvc.storage.card_mirror import CardMirrorRepository
 from cardsvc.storage.customer_rewards import CustomerRewardRepository
 from cardsvc.storage.customers import CustomerRepository
-from cardsvc.storage.db import make_engine
+from cardsvc.storage.db import READ_ONLY, make_engine
 from cardsvc.storage.evidence import EvidenceRepository
 from cardsvc.storage.faults import DatabaseUnavailable, Fault, classify
 from cardsvc.storage.feedback import FeedbackRepository
@@ -165,6 +165,7 @@ class Database:
     def read(self) -> Iterator[UnitOfWork]:
         """A unit of work for reading only (never takes SQLite's write lock)."""
         with _reachable(), self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
             yield UnitOfWork(conn, self.programs, self.loyalty_rules)
 
     def ping(self) -> str:

@@ -50,17 +50,20 @@ def _batch_id(tx_id: str) -> str:
     return "RW-" + hashlib.sha256(tx_id.encode()).hexdigest()[:24]
 
 
-def reward_voucher(v: Vouchers, tx_id: str, by_user: str | None) -> RewardVoucher:
+def reward_voucher(
+    v: Vouchers, tx_id: str, by_user: str | None, terminal: str | None = None
+) -> RewardVoucher:
     """The voucher reward `tx_id` issued, with its code and signed QR; NotFound unless the
-    ledger applied it."""
+    ledger applied it (and, for a terminal, unless that terminal sent it: a code is a bearer
+    secret, given only to the till that sold it and to staff)."""
     signer = v.signer  # checked first: without keys nothing is stored
     code = reward_code(v.pepper, tx_id)
     hashed = code_hash(code, v.pepper)
     with v.db.write() as uow:
         found = uow.reports.reward(tx_id)
-        if found is None:
+        if found is None or (terminal is not None and found[4] != terminal):
             raise NotFound(f"no reward {tx_id}")
-        member, instrument, campaign_id, at = found
+        member, instrument, campaign_id, at, _ = found
         campaign = get_campaign(uow, campaign_id)
         if uow.campaigns.code(hashed) is None:
             batch, cost = _batch_id(tx_id), campaign.worst_case_per_code()

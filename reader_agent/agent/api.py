@@ -25,7 +25,7 @@ from reader_agent.agent.api_counter import counter_routes
 from reader_agent.agent.customers import CustomerDesk
 from reader_agent.agent.media import MediaRefused, Replacement
 from reader_agent.agent.outbox import State
-from reader_agent.agent.points import PointsRequest, points_operation
+from reader_agent.agent.points import PointsRequest, points_operation, reward_voucher
 from reader_agent.agent.results import TapResult
 from reader_agent.agent.station import StationBusy
 from reader_agent.agent.sync import LedgerUnavailable
@@ -193,6 +193,15 @@ def _card_routes(app: FastAPI, agent: Agent) -> None:
     def adjust_points(body: c.AdjustPointsRequest) -> c.OperationResult:
         req = PointsRequest(body.op, body.points, reason=body.reason, request_id=body.request_id)
         return _operation(points_operation(agent, req, body.timeout_s))
+
+    @_serve(app, c.REWARD)
+    def reward(body: c.RewardRequest) -> c.OperationResult:
+        req = PointsRequest("reward", body.points, request_id=body.request_id, item=body.item,
+                            campaign=body.campaign)  # fmt: skip
+        done = _operation(points_operation(agent, req, body.timeout_s))
+        if done.code in ("ok", "exists") and done.tx_id is not None:
+            return done.model_copy(update={"voucher": reward_voucher(agent, done.tx_id)})
+        return done
 
     @_serve(app, c.RESULT)
     def result(tx_id: str) -> c.OperationResult | JSONResponse:

@@ -9,10 +9,14 @@ only the ledger knows what can be spent. Each goes through the durable outbox, e
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
+
+from cardsvc.protocol.client import LedgerRefused
 from cardsvc.protocol.messages import Tender, TransactionMsg
 from reader_agent.agent.instruments import instrument_for_uid, uid_hex
 from reader_agent.agent.outbox import OutboxFull, State
@@ -34,6 +38,8 @@ class PointsRequest:
     tenders: dict[Tender, int] | None = None
     reason: str | None = None
     request_id: str | None = None
+    item: str | None = None  # reward: the catalog item ...
+    campaign: str | None = None  # ... and the voucher campaign it issues
 
     @property
     def needs_ledger(self) -> bool:
@@ -46,8 +52,30 @@ class PointsRequest:
                 purchase_amount=self.total, excluded=self.excluded, tenders=self.tenders,
                 occurred_at=at,
             )  # fmt: skip
+        if self.op == "reward":
+            return TransactionMsg(
+                id=tx_id, seq=seq, op="reward", instrument=instrument, amount=self.points,
+                ref=self.item, counterparty=reward_voucher_id(tx_id), program=self.campaign,
+                occurred_at=at,
+            )  # fmt: skip
         return TransactionMsg(id=tx_id, seq=seq, op=self.op, instrument=instrument,
                               amount=self.points, reason=self.reason, occurred_at=at)  # fmt: skip
+
+
+def reward_voucher_id(tx_id: str) -> str:
+    """The voucher a reward issues, named from its transaction (a resend names the same one),
+    short whatever the transaction id's length."""
+    return "RV-" + hashlib.sha256(tx_id.encode()).hexdigest()[:24].upper()
+
+
+def reward_voucher(agent: Agent, tx_id: str) -> dict[str, Any] | None:
+    """The voucher a reward the ledger applied issued (code and signed QR), for the receipt;
+    None when the ledger cannot say now (the counter can ask again by the transaction)."""
+    try:
+        return agent.client.reward_voucher(tx_id)
+    except (LedgerRefused, httpx.HTTPError) as exc:
+        log.warning("reward %s: no voucher yet: %s", tx_id, exc)
+        return None
 
 
 def _refusal(req: PointsRequest, uid: bytes, code: str, detail: str) -> TapResult:

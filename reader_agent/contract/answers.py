@@ -128,6 +128,9 @@ class OperationResult(Answer):
     # Loyalty operations: the ledger's LoyaltyMsg as it sent it (points earned, spent, the
     # rules that earned them, the tier), passed through; None until the ledger answered.
     loyalty: dict[str, Any] | None = None
+    # Rewards: the voucher issued (code, payload, instrument, value, valid_until), for the
+    # receipt; None until the ledger has answered.
+    voucher: dict[str, Any] | None = None
 
 
 class CardRecord(Answer):

@@ -101,6 +101,15 @@ class AdjustPointsRequest(TapRequest):
     request_id: Id | None = None
 
 
+class RewardRequest(TapRequest):
+    """A member buys a catalog reward with points: the voucher comes back for the receipt."""
+
+    item: Id
+    campaign: Id
+    points: Annotated[int, Field(ge=1, le=AMOUNT_MAX, strict=True)]
+    request_id: Id | None = None
+
+
 class ShiftRequest(BaseModel):
     """Open a shift: a staff member the till knows (`reader-agent staff add`), with a PIN, and
     the cash in the drawer. The shift open before it is closed (a handover)."""

@@ -43,6 +43,7 @@ from reader_agent.contract.requests import (
     RedeemRequest,
     RefundRequest,
     ReplaceRequest,
+    RewardRequest,
     ShiftRequest,
     TapRequest,
     TopUpRequest,
@@ -95,6 +96,7 @@ REPLACE = Route("POST", "/v1/cards/replace", ReplaceAnswer, ReplaceRequest,
 PURCHASE = Route("POST", "/v1/purchase", OperationResult, PurchaseRequest, _TAP_ERRORS)
 ADJUST_POINTS = Route("POST", "/v1/points/adjust", OperationResult, AdjustPointsRequest,
                       _TAP_ERRORS)  # fmt: skip
+REWARD = Route("POST", "/v1/points/reward", OperationResult, RewardRequest, _TAP_ERRORS)
 # The counter's: programs, codes, receipts, staff and shift reports.
 _LEDGER = (ErrorCode.LEDGER_UNAVAILABLE,)
 PROGRAMS = Route("GET", "/v1/programs", CardPrograms, None, _LEDGER)
@@ -129,7 +131,7 @@ ROUTES: tuple[Route[Any], ...] = (HEALTH, READERS, QUEUE, SYNC, OPEN_SHIFT, SHIF
                              TOP_UP, REDEEM, REFUND, RESULT, ADMIT, ADMIT_TAP, GATE, LOOK,
                              LOOK_TAP, PROGRAMS, QUOTE_CODE, REDEEM_CODE, SELL_CODE, VOID,
                              RECEIPTS, RECEIPT, STAFF, SHIFT_REPORT, CLOSE_SHIFT, PURCHASE,
-                             ADJUST_POINTS, CARD, REPLACE, CUSTOMER_LOOKUP,
+                             ADJUST_POINTS, REWARD, CARD, REPLACE, CUSTOMER_LOOKUP,
                              CUSTOMER_SIGN_UP)  # fmt: skip
 OPERATIONS: dict[Op, Route[OperationResult]] = {"issue": ISSUE, "top_up": TOP_UP, "redeem": REDEEM,
                                "refund": REFUND}  # fmt: skip

@@ -30,11 +30,11 @@ class Receipt:
     footer: list[str] = field(default_factory=list)  # status notes, thanks
 
 
-def qr_svg(text: str) -> str:
+def qr_svg(text: str, most: int = NUMBER_MAX) -> str:
     """The QR code of `text` as an inline SVG element (medium error correction: a crumpled
-    receipt still scans)."""
-    if not 0 < len(text) <= NUMBER_MAX:
-        raise ValueError("a receipt number is 1-64 characters")
+    receipt still scans). `most`: a receipt number's length; a voucher's payload is longer."""
+    if not 0 < len(text) <= most:
+        raise ValueError(f"a QR text is 1-{most} characters")
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
                          box_size=10)  # fmt: skip
     code.add_data(text)

@@ -159,6 +159,11 @@ class AgentClient:
         return self._ask(c.ADJUST_POINTS, {"timeout_s": self.tap_timeout_s, **fields},
                          self._op_timeout)  # fmt: skip
 
+    def reward(self, fields: dict[str, Any]) -> c.OperationResult:
+        """A catalog reward bought with points: item, campaign, points, request_id."""
+        return self._ask(c.REWARD, {"timeout_s": self.tap_timeout_s, **fields},
+                         self._op_timeout)  # fmt: skip
+
     def result(self, tx_id: str) -> c.OperationResult:
         return self._ask(c.RESULT, tx_id=tx_id)
 

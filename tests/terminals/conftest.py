@@ -65,7 +65,7 @@ def counter_settings(agent_url: str, **changes: object) -> CounterSettings:
 @pytest.fixture
 def till(chain: Chain, tmp_path: Path) -> Iterator[Till]:
     settings = AgentSettings(
-        data_dir=tmp_path / "agent", ledger_timeout_s=2.0, sync_interval_s=0.2,
+        data_dir=tmp_path / "agent", ledger_timeout_s=10.0, sync_interval_s=0.2,
         sync_backoff_max_s=0.5, hotlist_interval_s=5.0,
     )  # fmt: skip
     keystore: FileKeystore = make_keystore(tmp_path / "keys.json", settings.card_key_labels)

@@ -57,10 +57,12 @@ def test_every_call_of_the_client_is_a_contract_route() -> None:
     client.redeem_code("7KQH-M2XC-9RTB-W4NA-P", 200_000, 50_000, "code-1")
     client.sell_code("7KQH-M2XC-9RTB-W4NA-P", "sell-1")
     client.void("tx-1", "void-1")
-    for route, op in ((c.PURCHASE, "purchase"), (c.ADJUST_POINTS, "award")):
+    for route, op in ((c.PURCHASE, "purchase"), (c.ADJUST_POINTS, "award"),
+                      (c.REWARD, "reward")):  # fmt: skip
         fake.rules[route.path] = lambda body, op=op: httpx.Response(200, json=tap_result(op=op))
     client.purchase({"amount": 100_000, "points": 0})
     client.adjust_points({"op": "award", "points": 10, "reason": "goodwill"})
+    client.reward({"item": "coffee", "campaign": "CAFE", "points": 100, "request_id": "rw-1"})
     # the card replacement screen's calls
     uid = "04A1B2C3D4E581"
     record = {"uid": uid, "instrument": f"card-{uid}", "card_type": "desfire", "state": "active",
@@ -123,6 +125,8 @@ def test_the_loyalty_bodies_are_what_the_agent_accepts() -> None:
     adjust = LoyaltyForm(points="200", op="deduct", reason="correction")
     c.AdjustPointsRequest.model_validate({"timeout_s": 15.0, **adjust_fields("vi", adjust)})
     assert adjust.errors == []
+    reward = {"item": "coffee", "campaign": "CAFE", "points": 100, "request_id": "reward-1"}
+    c.RewardRequest.model_validate({"timeout_s": 15.0, **reward})  # what /loyalty/reward sends
 
 
 def _modules() -> list[Path]:

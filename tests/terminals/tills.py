@@ -99,7 +99,7 @@ def code_till(
 ) -> Iterator[CodeTill]:  # fmt: skip
     """A till of the chain's store: its own enrolled agent and counter, staff NV01 (PIN 1234)."""
     settings = AgentSettings(
-        data_dir=tmp_path / terminal, ledger_timeout_s=3.0, sync_interval_s=0.2,
+        data_dir=tmp_path / terminal, ledger_timeout_s=10.0, sync_interval_s=0.2,
         sync_backoff_max_s=0.5, hotlist_interval_s=5.0,
     )  # fmt: skip
     keystore = make_keystore(tmp_path / f"{terminal}-keys.json", settings.card_key_labels)

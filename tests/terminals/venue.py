@@ -121,7 +121,7 @@ def venue(tmp: Path) -> Iterator[Venue]:
 
 
 def agent_settings(data_dir: Path, **changes: Any) -> AgentSettings:
-    base: dict[str, Any] = {"data_dir": data_dir, "ledger_timeout_s": 2.0,
+    base: dict[str, Any] = {"data_dir": data_dir, "ledger_timeout_s": 10.0,
                             "sync_interval_s": 0.2, "sync_backoff_max_s": 0.5,
                             "hotlist_interval_s": 0.5}  # fmt: skip
     return AgentSettings.model_validate({**base, **changes})

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cardsvc.protocol.client import LedgerClient
+import pytest
+
+from cardsvc.protocol.client import LedgerClient, LedgerRefused
 from cardsvc.protocol.messages import TransactionMsg
 from cardsvc.protocol.qr import decode
 from cardsvc.vouchers.lookup import resolve_code
@@ -61,6 +63,9 @@ def test_a_reward_spends_points_and_issues_a_voucher_with_its_code(env_any: Env)
     first = env.post("/v1/loyalty/rewards/rw-1/voucher", {}, 200)
     again = env.post("/v1/loyalty/rewards/rw-1/voucher", {}, 200)
     assert first == again and first["instrument"] == "RV-1" and first["value"] == 50_000
+    assert till.reward_voucher("rw-1") == first  # the till that sold it, for its receipt
+    with pytest.raises(LedgerRefused):
+        env.till("T2", "S1").reward_voucher("rw-1")  # a code is given to no other till
     claims = decode(first["payload"]).claims
     assert (claims.instrument, claims.value) == ("RV-1", 50_000)
     with env.ledger.db.read() as uow:

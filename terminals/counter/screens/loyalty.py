@@ -21,6 +21,7 @@ from terminals.counter.agent_client import AgentError
 from terminals.counter.once import SaleIdReused
 from terminals.counter.outcomes import Outcome, from_answer, from_error
 from terminals.counter.pages import Counter, CounterDep, LangDep, render, same_origin
+from terminals.counter.screens.rewards import RewardLine, VoucherPrint, reward_lines
 from terminals.counter.text import AmountError, dong, grouped, parse_amount, t, when
 
 router = APIRouter()
@@ -57,6 +58,7 @@ class MemberPanel:
     notes: list[str] = field(default_factory=list)
     tier: str = ""
     member: bool = False
+    rewards: list[RewardLine] = field(default_factory=list)
 
 
 def points_text(lang: str, points: int) -> str:
@@ -90,6 +92,7 @@ def member_panel(lang: str, card: CardAnswer, utc_offset_h: int) -> MemberPanel:
         rows.append((t(lang, "loy_review_at"), when(int(loyalty["review_at"]), utc_offset_h)))
     if int(loyalty.get("debt") or 0):
         panel.notes.append(t(lang, "loy_debt", points=grouped(int(loyalty["debt"]))))
+    panel.rewards = reward_lines(lang, loyalty)
     return panel
 
 
@@ -163,17 +166,21 @@ def outcome_of(lang: str, answer: OperationResult, repeated: bool, offset_h: int
     return outcome
 
 
-def _page(counter: Counter, lang: str, *, panel: MemberPanel | None = None,
-          form: LoyaltyForm | None = None, outcome: Outcome | None = None,
-          status_code: int = 200) -> HTMLResponse:  # fmt: skip
+def page(counter: Counter, lang: str, *, panel: MemberPanel | None = None,
+         form: LoyaltyForm | None = None, outcome: Outcome | None = None,
+         voucher: VoucherPrint | None = None, errors: list[str] | None = None,
+         status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    shown = form or LoyaltyForm()
+    shown.errors.extend(errors or [])
     return render(counter, lang, "/loyalty", "loyalty.html", status_code, panel=panel,
-                  form=form or LoyaltyForm(), adjust=LoyaltyForm(), outcome=outcome,
+                  form=shown, adjust=LoyaltyForm(), outcome=outcome, voucher=voucher,
                   tenders=TENDERS, reasons=REASONS)  # fmt: skip
+
 
 
 @router.get("/loyalty", response_class=HTMLResponse)
 def loyalty_screen(counter: CounterDep, lang: LangDep) -> HTMLResponse:
-    return _page(counter, lang)
+    return page(counter, lang)
 
 
 @router.post("/loyalty/tap", response_class=HTMLResponse, dependencies=[Depends(same_origin)])
@@ -181,8 +188,8 @@ def loyalty_tap(counter: CounterDep, lang: LangDep) -> HTMLResponse:
     try:
         seen = counter.client.tap()
     except AgentError as exc:
-        return _page(counter, lang, outcome=from_error(lang, exc))
-    return _page(counter, lang, panel=member_panel(lang, seen, counter.settings.utc_offset_h))
+        return page(counter, lang, outcome=from_error(lang, exc))
+    return page(counter, lang, panel=member_panel(lang, seen, counter.settings.utc_offset_h))
 
 
 def _run(counter: Counter, lang: str, form: LoyaltyForm, kind: str,
@@ -191,7 +198,7 @@ def _run(counter: Counter, lang: str, form: LoyaltyForm, kind: str,
         form.errors.append(t(lang, "id_bad"))
         form.request_id = _new_id()
     if form.errors:
-        return _page(counter, lang, form=form, status_code=422)
+        return page(counter, lang, form=form, status_code=422)
     content = (kind, tuple(sorted((k, str(v)) for k, v in fields.items())))
     call = counter.client.purchase if kind == "purchase" else counter.client.adjust_points
     try:
@@ -199,11 +206,11 @@ def _run(counter: Counter, lang: str, form: LoyaltyForm, kind: str,
     except SaleIdReused:
         fresh = LoyaltyForm(form.amount, form.points, form.excluded, form.paid_by,
                             errors=[t(lang, "sale_id_reused")])  # fmt: skip
-        return _page(counter, lang, form=fresh, status_code=409)
+        return page(counter, lang, form=fresh, status_code=409)
     except AgentError as exc:
-        return _page(counter, lang, form=form, outcome=from_error(lang, exc))
+        return page(counter, lang, form=form, outcome=from_error(lang, exc))
     outcome = outcome_of(lang, once.answer, once.repeated, counter.settings.utc_offset_h)
-    return _page(counter, lang, outcome=outcome)
+    return page(counter, lang, outcome=outcome)
 
 
 @router.post("/loyalty/purchase", response_class=HTMLResponse,

@@ -80,7 +80,8 @@ window.addEventListener("pageshow", function () {
   // back from the browser's history: the form may be used again (same sale id: safe)
   document.querySelectorAll("form[data-wait]").forEach(function (form) {
     delete form.dataset.sent;
-    form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    // a button drawn disabled (a reward the member cannot buy) stays so
+    form.querySelectorAll("button:not([data-locked])").forEach(function (b) { b.disabled = false; });
   });
   var waiting = document.getElementById("waiting");
   if (waiting) waiting.hidden = true;

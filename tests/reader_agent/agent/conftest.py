@@ -131,7 +131,7 @@ def make_keystore(path: Path, labels: tuple[str, ...]) -> FileKeystore:
 @pytest.fixture
 def agent_settings(tmp_path: Path) -> AgentSettings:
     return AgentSettings(
-        data_dir=tmp_path / "agent", ledger_timeout_s=2.0, sync_interval_s=0.2,
+        data_dir=tmp_path / "agent", ledger_timeout_s=10.0, sync_interval_s=0.2,
         sync_backoff_max_s=0.5, hotlist_interval_s=0.5, offline_card_max=300_000,
         offline_tx_max=200_000, offline_terminal_max=500_000, offline_shift_max=400_000,
     )  # fmt: skip

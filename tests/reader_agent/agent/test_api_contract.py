@@ -130,6 +130,9 @@ def test_every_answer_of_every_route_is_the_contracts(
     assert post(client, c.PURCHASE.path, purchase)["code"] == "invalid_operation"
     adjust = {"timeout_s": WAIT, "op": "award", "points": 10, "reason": "goodwill"}
     assert post(client, c.ADJUST_POINTS.path, adjust)["code"] == "invalid_operation"
+    reward = {"timeout_s": WAIT, "item": "coffee", "campaign": "PREPAID", "points": 100}
+    bought = post(client, c.REWARD.path, reward)
+    assert (bought["code"], bought["voucher"]) == ("invalid_operation", None)
     # card media: a card by its number, then replaced by a new card tapped now
     uid = view["uid"]
     assert client.get(c.CARD.url(uid=uid)).json()["state"] == "active"
