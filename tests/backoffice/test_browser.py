@@ -11,7 +11,7 @@ import pytest
 
 from tests.backoffice.office import PASSWORD, make_person
 from tests.ledger.world import World
-from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.support import chromium, serving
 
 WIDTHS = (390, 1280)
 ADMIN_PAGES = (
@@ -38,14 +38,8 @@ def served(world: World) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def sign_in(page: object, url: str, who: str, password: str = PASSWORD) -> None:

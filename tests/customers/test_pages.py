@@ -11,7 +11,7 @@ import pytest
 
 from tests.customers.helpers import card, give, sign_up
 from tests.ledger.world import Till, World, expect
-from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.support import chromium, serving
 
 FORM = {"phone": "0909 421 800", "name": "Nguyễn Thị Lan", "birth_day": "29",
         "birth_month": "2", "birth_year": "", "email": "", "ref": "", "store": "S1",
@@ -85,14 +85,8 @@ def site(world: World) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _fits(page: Any) -> None:

@@ -6,8 +6,6 @@ ledger down; Vietnamese and English at 390 and 1280 px."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,31 +17,20 @@ from reader_agent.emulate.desfire_card import EmulatedDesfire
 from reader_agent.emulate.desfire_state import DesfireCardState
 from terminals.kiosk.kiosk import shown, voucher_amount
 from terminals.unattended.text import reason, t
+from tests.terminals.browser_fixtures import browser as browser  # the shared fixtures
+from tests.terminals.browser_fixtures import place as place
 from tests.terminals.unattended_rig import (
     PHONE,
     WIDE,
     card_in_pcscd,
-    chromium,
     fits,
     kiosk_rig,
     new_page,
     wedge,
 )
-from tests.terminals.venue import Venue, venue
+from tests.terminals.venue import Venue
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def place(tmp_path: Path) -> Iterator[Venue]:
-    with venue(tmp_path) as v:
-        yield v
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def conditions(page: Any) -> list[str]:
