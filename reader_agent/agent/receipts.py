@@ -8,6 +8,7 @@ database's first: 42, printed 000042) and unique chain-wide with the terminal id
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,9 @@ class Receipt:
     shift_id: int | None
     staff: str | None
     offline: bool
+    # A refund of a member's purchase under `deduct_cash`: đồng kept from the cash refund for
+    # points the member had already spent (the ledger's loyalty answer).
+    cash_deducted: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class ShiftReport:
 
 _SELECT = (
     "SELECT o.seq, o.id, o.body, o.state, o.code, o.balance_after, o.uid, o.created_at, "
-    "o.shift_id, s.staff, o.offline FROM outbox o LEFT JOIN shifts s ON s.id = o.shift_id"
+    "o.shift_id, s.staff, o.offline, o.loyalty FROM outbox o"
+    " LEFT JOIN shifts s ON s.id = o.shift_id"
 )
 
 
@@ -91,13 +96,14 @@ class Receipts:
         return int(conn.execute("SELECT value FROM meta WHERE key = 'first_seq'").fetchone()[0])
 
     def _receipt(self, row: tuple[Any, ...], first: int) -> Receipt:
-        seq, tx_id, body, state, code, balance, uid, at, shift_id, staff, offline = row
+        seq, tx_id, body, state, code, balance, uid, at, shift_id, staff, offline, points = row
         msg = TransactionMsg.model_validate_json(body)
         short = f"{seq - first + 1:0{NUMBER_DIGITS}d}"
         return Receipt(
             tx_id, f"{self.terminal_id}-{short}", short, msg.op, msg.instrument, msg.amount,
             msg.purchase_amount, msg.funding, msg.ref, state, code, balance,
             msg.card.after if msg.card else None, uid, at, shift_id, staff, bool(offline),
+            int(json.loads(points).get("cash_deducted", 0)) if points else 0,
         )  # fmt: skip
 
     def get(self, tx_id: str) -> Receipt | None:

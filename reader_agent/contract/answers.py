@@ -232,6 +232,7 @@ class Receipt(Answer):
     shift_id: int | None = None
     staff: str | None = None
     offline: bool = False
+    cash_deducted: int = 0  # a member's refund: đồng kept from the cash for points spent
 
 
 class ReceiptList(Answer):
