@@ -75,6 +75,10 @@ class ShiftReport:
     queued: int = 0  # this till's operations still waiting for the ledger (any shift)
     queued_amount: int = 0
     unresolved: int = 0
+    opening_float: int = 0  # cash in the drawer when the shift opened
+    counted_cash: int | None = None  # cash counted at close (None: not counted)
+    refunds: int = 0  # refunds made in the shift, and what they gave back
+    refunded: int = 0
 
 
 _SELECT = (
@@ -144,11 +148,14 @@ class Receipts:
 
     def shift_report(self, shift_id: int) -> ShiftReport | None:
         with self.db.read() as conn:
-            shift = conn.execute("SELECT id, staff, opened_at, closed_at FROM shifts WHERE id = ?",
-                                 (shift_id,)).fetchone()  # fmt: skip
+            shift = conn.execute(
+                "SELECT id, staff, opened_at, closed_at, opening_float, counted_cash "
+                "FROM shifts WHERE id = ?", (shift_id,),
+            ).fetchone()  # fmt: skip
             if shift is None:
                 return None
-            report = ShiftReport(int(shift[0]), str(shift[1]), int(shift[2]), shift[3])
+            report = ShiftReport(int(shift[0]), str(shift[1]), int(shift[2]), shift[3],
+                                 opening_float=int(shift[4]), counted_cash=shift[5])  # fmt: skip
             rows = conn.execute(
                 "SELECT op, coalesce(json_extract(body, '$.funding'), 'cash') AS funding, "
                 f"count(*), coalesce(sum(amount), 0) FROM outbox WHERE shift_id = ? AND {_COUNTED} "
@@ -170,4 +177,6 @@ class Receipts:
             report.unresolved = int(conn.execute(unresolved).fetchone()[0])
         report.cash_taken = sum(t.total for t in report.totals
                                 if t.op in _CASH_OPS and t.funding == "cash")  # fmt: skip
+        report.refunds = sum(t.count for t in report.totals if t.op == "refund")
+        report.refunded = sum(t.total for t in report.totals if t.op == "refund")
         return report

@@ -260,6 +260,10 @@ class ShiftReport(Answer):
     queued: int = 0
     queued_amount: int = 0
     unresolved: int = 0
+    opening_float: int = 0
+    counted_cash: int | None = None
+    refunds: int = 0
+    refunded: int = 0
 
 
 class CustomerAnswer(Answer):
