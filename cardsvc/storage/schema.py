@@ -540,3 +540,6 @@ rate_buckets = Table(
     Column("updated_ms", BigInteger, nullable=False, info=bounded(EPOCH_MS)),
 )
 Index("ix_rate_buckets_updated", rate_buckets.c.updated_ms)
+
+# Shift (Z) reports from the counters (revision 0010), in their own module.
+from cardsvc.storage import shift_reports as shift_reports  # noqa: E402
