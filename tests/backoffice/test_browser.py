@@ -16,13 +16,13 @@ from tests.support import chromium, serving
 WIDTHS = (390, 1280)
 ADMIN_PAGES = (
     "/admin/", "/admin/finance", "/admin/finance?grain=week", "/admin/finance/settlement",
-    "/admin/finance/clearing", "/admin/finance/breakage", "/admin/finance/liability",
-    "/admin/finance/journal", "/admin/reconciliation", "/admin/stores", "/admin/programs",
+    "/admin/finance/shifts", "/admin/finance/clearing", "/admin/finance/breakage",
+    "/admin/finance/liability", "/admin/finance/journal", "/admin/reconciliation", "/admin/stores", "/admin/programs",
     "/admin/terminals", "/admin/keys", "/admin/campaigns", "/admin/hotlist", "/admin/people",
     "/admin/people/anna", "/admin/audit", "/admin/account",
 )  # fmt: skip
-STAFF_PAGES = ("/admin/", "/admin/finance", "/admin/finance/settlement", "/admin/finance/clearing",
-               "/admin/hotlist", "/admin/account")  # fmt: skip
+STAFF_PAGES = ("/admin/", "/admin/finance", "/admin/finance/settlement", "/admin/finance/shifts",
+               "/admin/finance/clearing", "/admin/hotlist", "/admin/account")  # fmt: skip
 
 
 @pytest.fixture
