@@ -71,3 +71,16 @@ def serving(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Headless Chromium (playwright), closed afterwards; `extra_args` beside the usual ones."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+        try:
+            yield launched
+        finally:
+            launched.close()

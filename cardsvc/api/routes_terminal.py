@@ -15,8 +15,9 @@ from cardsvc.api.loyalty_views import with_loyalty
 from cardsvc.api.views import ERRORS, HistoryEntry, Hotlist, InstrumentView
 from cardsvc.customers.birthday import customer_badge
 from cardsvc.protocol.messages import BatchResponse
+from cardsvc.protocol.shift_report import ShiftReportMsg
 from cardsvc.protocol.wire import decode_batch, encode_response
-from cardsvc.services import queries, terminals
+from cardsvc.services import queries, shift_reports, terminals
 from cardsvc.services.ingest import Submission
 
 router = APIRouter(tags=["terminals"])
@@ -193,3 +194,14 @@ def rotate_key(
     )
     ledger.keys.forget(signed.params.key_id)
     return {"key_id": new_key, "retiring": signed.params.key_id}
+
+
+@router.post("/v1/terminal/shift-reports", responses=ERRORS)
+def shift_report(
+    body: ShiftReportMsg, signed: SignedDep, ledger: LedgerDep, uow: WriteUow
+) -> dict[str, str]:
+    """A shift (Z) report, sent by the till when the shift closes: kept once for the store of
+    the terminal that signed it (`stored`); a resend answers `exists` and changes nothing."""
+    actor = signed.actor
+    state = shift_reports.receive(uow, actor.terminal_id, actor.store_id, body, ledger.clock())
+    return {"state": state}

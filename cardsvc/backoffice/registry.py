@@ -42,6 +42,8 @@ PAGES: list[Page] = [
     Page("/admin/finance", "Bảng điều khiển", "Dashboard", EVERYONE, _FIN, "finance"),
     Page("/admin/finance/settlement", "Quyết toán ngày", "Daily settlement", EVERYONE, _FIN,
          "finance"),
+    Page("/admin/finance/shifts", "Báo cáo ca (Z)", "Shift (Z) reports", EVERYONE, _FIN,
+         "finance"),
     Page("/admin/finance/clearing", "Bù trừ cửa hàng", "Store clearing", EVERYONE, _FIN,
          "finance"),
     Page("/admin/finance/breakage", "Giá trị hết hạn", "Breakage", FINANCE_UP, _FIN, "finance"),

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cardsvc.commands import demo_history as history
-from cardsvc.commands.demo_front import DEMO_TERMINAL, Front, front_ends
+from cardsvc.commands.demo_front import COUNTER_STAFF, DEMO_TERMINAL, Front, front_ends
 from cardsvc.commands.demo_run import (
     DEMO_PASSPHRASE,
     Servers,
@@ -134,6 +134,10 @@ def _print_summary(folder: Path, token: str, story: history.Story, codes: Codes,
     for pid, _name, role, store, password in history.PEOPLE:
         print(f"    {pid:<10} {password:<18} {role}{' ' + store if store else ''}")
     print(f"  admin API token  {token}")
+    if serving is not None:
+        print("  open a shift at the counter (staff, PIN):")
+        for staff_id, name, pin in COUNTER_STAFF:
+            print(f"    {staff_id:<10} {pin:<18} {name}")
     print("  voucher codes to try on the customer page or the kiosk (QR images, and the QR's")
     print("  text to paste at the kiosk in .txt files beside them):")
     for code in vouchers:

@@ -22,12 +22,16 @@ from keys.file_keystore import FileKeystore
 
 if TYPE_CHECKING:  # the agent's modules load only when the demo serves
     from reader_agent.agent.identity import Identity
+    from reader_agent.agent.localdb import LocalDb
     from reader_agent.agent.settings import AgentSettings
     from reader_agent.agent.station import ReaderLister, ReaderOpener
 
 DEMO_TERMINAL = "HN01-POS2"
 CARD_UID = bytes.fromhex("04A1B2C3D4E5F6")
 CARD_SEEN_S = 5.0  # a bound on waiting for pcscd to see the card vpcd was given
+# who opens a shift at the demo's counter (a till's staff live in its agent, not the ledger):
+# without one the counter's shift screen has nobody to choose and nothing can be sold
+COUNTER_STAFF = (("NV01", "Nhân viên quầy demo", "1234"),)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ def front_ends(ledger_url: str, admin_token: str, folder: Path, settings: DemoSe
         identity = _enrol(ledger_url, admin_token, keystore, agent)
         readers, where = stack.enter_context(card_reader(settings))
         runtime = build_runtime(agent, identity, keystore, readers=readers)
+        _add_counter_staff(runtime.db)
         runtime.loop.round()  # the hotlist and the QR key set, so the gate is ready at once
         runtime.start()
         stack.callback(runtime.stop)
@@ -137,6 +142,14 @@ def front_ends(ledger_url: str, admin_token: str, folder: Path, settings: DemoSe
             card_uid=CARD_UID.hex().upper(),
             reader=where,
         )
+
+
+def _add_counter_staff(db: LocalDb) -> None:
+    from reader_agent.agent.staff import StaffBook
+
+    book = StaffBook(db, lambda: int(time.time()))
+    for staff_id, name, pin in COUNTER_STAFF:
+        book.add(staff_id, name, pin)
 
 
 def _enrol(ledger_url: str, admin_token: str, keystore: FileKeystore,

@@ -91,6 +91,7 @@ MEGABYTES = Bound("megabytes", 1, 65_536, "MiB, up to 64 GiB")
 UTC_OFFSET_H = Bound("utc_offset_h", -12, 14, "hours from UTC")
 EPOCH_MS = Bound("epoch_ms", 0, EPOCH_MAX * 1000, "epoch milliseconds, up to 2106")
 MILLI_TOKENS = Bound("milli_tokens", 0, 10**9, "thousandths of a rate-limit token")
+OPS_COUNT = Bound("ops_count", 0, 10_000_000, "operations counted in one report")
 
 ALL: tuple[Bound, ...] = tuple(v for v in tuple(globals().values()) if isinstance(v, Bound))
 

@@ -17,6 +17,9 @@ LOTS_MAX = 2_000  # one lot per earning day over at most 36 months of validity, 
 DAYS_KEPT = 400  # qualifying spend is kept per local day for a rolling 12 months, and spare
 TENDERS = ("cash", "bank_card", "stored_value", "voucher")  # how a purchase was paid
 QUALIFY_BY = ("spend", "points")
+# A refund clawing back points the member already spent: they become a debt the next earnings
+# pay first, or their value at the point rate is deducted from the cash refund.
+REFUND_SPENT = ("debt", "deduct_cash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class LoyaltyRules:
     utc_offset_s: int = 7 * 3600  # Asia/Ho_Chi_Minh: UTC+7, no daylight saving
     holidays: frozenset[int] = frozenset()  # local day numbers of public holidays
     rewards: tuple[Reward, ...] = ()  # the catalog of vouchers bought with points
+    refund_spent: str = "debt"  # one of REFUND_SPENT
     # Derived: each tier's rank, looked up on every purchase.
     ranks: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -276,6 +280,7 @@ class Earning:
     returned: int = 0  # refunds and voids: spent points given back
     debt_added: int = 0  # refunds and voids: points owed because they were spent
     voucher: str = ""  # rewards: the voucher instrument issued for the points
+    cash_deducted: int = 0  # refunds (deduct_cash): đồng kept from the cash refund instead
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ returns earned points to promotion. No point exists without one of these posting
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cardsvc.core import accounts, lots, tiers
 from cardsvc.core.amounts import AMOUNT_MAX
 from cardsvc.core.calendar import local_day
@@ -215,16 +217,26 @@ def deduct(ctx: Ctx, tx: Transaction) -> R:
     return R.OK
 
 
-def expire_points(ctx: Ctx, tx: Transaction) -> R:
-    """Lots past their expiry: the remainder becomes the program's breakage income."""
+def _due(ctx: Ctx, tx: Transaction, is_due: Callable[[Member], bool]
+         ) -> tuple[Instrument, LoyaltyRules, Member] | R:  # fmt: skip
+    """The daily runs' shared start: the member, when `is_due` says the run has work for it
+    (a card that never became a member has nothing due)."""
     found = loyalty_subject(ctx, tx, ctx.now)
     if isinstance(found, R):
         return found
     inst, rules = found
     existing = ctx.state.members.get(inst.id)
-    if existing is None or not lots.expired(existing, ctx.now):
+    if existing is None or not is_due(existing):
         return R.NOT_DUE
-    member = member_of(ctx, inst, rules, ctx.now)
+    return inst, rules, member_of(ctx, inst, rules, ctx.now)
+
+
+def expire_points(ctx: Ctx, tx: Transaction) -> R:
+    """Lots past their expiry: the remainder becomes the program's breakage income."""
+    found = _due(ctx, tx, lambda m: lots.expired(m, ctx.now) > 0)
+    if isinstance(found, R):
+        return found
+    inst, rules, member = found
     gone = lots.drop_expired(member, ctx.now)
     ctx.debit(tx.id, inst, accounts.breakage_account(inst.spec.program), gone)
     check_lots(member, inst)
@@ -234,14 +246,10 @@ def expire_points(ctx: Ctx, tx: Transaction) -> R:
 
 
 def tier_review(ctx: Ctx, tx: Transaction) -> R:
-    found = loyalty_subject(ctx, tx, ctx.now)
+    found = _due(ctx, tx, lambda m: m.review_at is not None and ctx.now >= m.review_at)
     if isinstance(found, R):
         return found
-    inst, rules = found
-    existing = ctx.state.members.get(inst.id)
-    if existing is None or existing.review_at is None or ctx.now < existing.review_at:
-        return R.NOT_DUE
-    member = member_of(ctx, inst, rules, ctx.now)
+    inst, rules, member = found
     changed = tiers.review(member, rules, ctx.now, tx.id)
     if changed is not None:
         ctx.state.tier_changes.append(changed)
@@ -254,7 +262,8 @@ def tier_review(ctx: Ctx, tx: Transaction) -> R:
 def reverse_purchase(ctx: Ctx, tx: Transaction, ref: TxRecord, amount: int) -> R:
     """Refund `amount` đồng of purchase `ref` (a void: all of what is left). Earned points are
     clawed back in proportion, from the purchase's own lot; what is no longer there becomes
-    debt. Points spent as a tender come back in proportion, to the lots they came from."""
+    debt, or under the rules' `deduct_cash` is paid from the cash refund. Points spent as a
+    tender come back in proportion, to the lots they came from."""
     inst = ctx.instrument(tx.instrument)
     done = ref.loyalty
     assert inst is not None and done is not None, "the service loads a purchase's member"
@@ -276,7 +285,8 @@ def reverse_purchase(ctx: Ctx, tx: Transaction, ref: TxRecord, amount: int) -> R
         return R.LIMIT_EXCEEDED
     member = member_of(ctx, inst, rules, ctx.now)
     clawed = lots.take(member, done.lot, claw) if done.lot is not None and claw else 0
-    member.debt += claw - clawed
+    covered, cash = _spent_points_cover(rules, claw - clawed, amount)
+    member.debt += claw - clawed - covered
     if clawed:
         ctx.debit(tx.id, inst, accounts.promotion_account(inst.spec.program), clawed)
     for (expires, available, _), n in zip(done.spent, back, strict=True):
@@ -294,5 +304,18 @@ def reverse_purchase(ctx: Ctx, tx: Transaction, ref: TxRecord, amount: int) -> R
     check_lots(member, inst)
     ctx.balance_after = inst.balance
     ctx.loyalty = Earning(tier=member.tier, version=rules.version, clawed=clawed,
-                          returned=sum(back), debt_added=claw - clawed)  # fmt: skip
+                          returned=sum(back), debt_added=claw - clawed - covered,
+                          cash_deducted=cash)  # fmt: skip
     return R.OK
+
+
+def _spent_points_cover(rules: LoyaltyRules, missing: int, refund: int) -> tuple[int, int]:
+    """Points clawed back that the member already spent, and a refund of `refund` đồng: how
+    many of them its cash pays for instead of a debt, and that value in đồng. Only under
+    `deduct_cash`, whole points at the point rate, never more than the refund itself; what
+    the refund cannot cover stays a debt."""
+    if rules.refund_spent != "deduct_cash" or missing <= 0:
+        return 0, 0
+    covered = min(missing, refund // rules.point_value)
+    assert 0 <= covered <= missing
+    return covered, covered * rules.point_value

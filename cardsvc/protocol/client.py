@@ -155,6 +155,12 @@ class LedgerClient:
         states: dict[str, str] = self._send("POST", "/v1/terminal/torn", body).json()["states"]
         return states
 
+    def send_shift_report(self, report: dict[str, Any]) -> str:
+        """A closed shift's (Z) report: `stored`, or `exists` when the ledger has it already."""
+        body = json.dumps(report).encode()
+        state: str = self._send("POST", "/v1/terminal/shift-reports", body).json()["state"]
+        return state
+
     def torn_states(self, tx_ids: Sequence[str]) -> dict[str, str]:
         """Where reported torn operations stand (open, committed, sent, cancelled, refused)."""
         found = self._send("GET", "/v1/terminal/torn?ids=" + ",".join(tx_ids)).json()

@@ -132,6 +132,9 @@ class LoyaltyMsg(BaseModel):
     clawed: int = Field(0, description="refund, void, deduct, expiry: points taken back")
     returned: int = Field(0, description="refund, void: spent points given back")
     debt_added: int = Field(0, description="refund, void: points owed (they were spent)")
+    cash_deducted: int = Field(
+        0, description="refund, void (deduct_cash): đồng kept from the cash refund for spent points"
+    )
     tier: str = Field("", description="the member's tier after")
 
 

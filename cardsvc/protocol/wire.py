@@ -90,6 +90,7 @@ class WireLoyalty(msgspec.Struct, kw_only=True):
     clawed: int = 0
     returned: int = 0
     debt_added: int = 0
+    cash_deducted: int = 0
     tier: str = ""
 
 

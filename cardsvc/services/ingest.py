@@ -539,7 +539,7 @@ def loyalty_msg(done: Earning) -> WireLoyalty:
         earned=done.earned, debt_paid=done.debt_paid, rules=list(done.rules),
         spent=sum(n for _, _, n in done.spent), available_at=lot[1] or None if lot else None,
         expires_at=lot[0] if lot else None, clawed=done.clawed, returned=done.returned,
-        debt_added=done.debt_added, tier=done.tier,
+        debt_added=done.debt_added, cash_deducted=done.cash_deducted, tier=done.tier,
     )  # fmt: skip
 
 

@@ -105,6 +105,10 @@ class RulesIn(_In):
                                 min_length=1, max_length=10)  # fmt: skip
     qualify_by: Literal["spend", "points"] = "spend"
     rewards: list[RewardIn] = Field(default_factory=list, max_length=100)
+    refund_spent: Literal["debt", "deduct_cash"] = Field(
+        "debt", description="a refund clawing back spent points: a debt the next earnings pay"
+        " first, or their value at point_value deducted from the cash refund",
+    )
 
     @model_validator(mode="after")
     def _rewards_known(self) -> RulesIn:
@@ -164,7 +168,7 @@ def compile_rules(program: str, version: int, rules: RulesIn) -> LoyaltyRules:
         spend_min_points=rules.spend_min_points, spend_max_share_bp=rules.spend_max_share_bp,
         tiers=tuple(Tier(t.name, t.threshold, t.multiplier_bp, t.birthday_bonus,
                          tuple(t.vouchers)) for t in rules.tiers),
-        qualify_by=rules.qualify_by,
+        qualify_by=rules.qualify_by, refund_spent=rules.refund_spent,
         rewards=tuple(Reward(r.id, r.name_vi, r.name_en, r.points, r.campaign, r.min_tier or "",
                              r.per_member, r.stock) for r in rules.rewards),
         holidays=holiday_days(year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AFTER),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import text as sql_text
 
 from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules, Op, Transaction
 from cardsvc.storage.db import driver_cursor, marker, markers, select_in, update_rows
@@ -31,6 +32,8 @@ from cardsvc.storage.schema import (
 )
 
 _MEMBER = InstrumentKind.MEMBER
+# A literal, not a bound parameter: the planners match it to the partial index of rewards.
+_ONLY_REWARDS = sql_text("transactions.op = 'reward'")
 RUN_CHUNK = 1000  # members per look-up of the daily runs
 _MEMBER_COLS = ("id, program_id, tier, floor_tier, tier_since, review_at, debt, lots,"
                 " days, days_spend, days_points, next_expiry")  # fmt: skip
@@ -118,8 +121,7 @@ class LoyaltyRepository:
         t = transactions.c
         rows = self.conn.execute(
             select(t.instrument_id, func.count())
-            .where(t.op == Op.REWARD.value, t.code == "ok", t.program_id == campaign,
-                   t.ref == item)
+            .where(_ONLY_REWARDS, t.code == "ok", t.program_id == campaign, t.ref == item)
             .group_by(t.instrument_id)
         ).all()  # fmt: skip
         return {str(instrument): int(n) for instrument, n in rows}

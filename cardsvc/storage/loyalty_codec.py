@@ -38,6 +38,7 @@ def rules_to_json(rules: LoyaltyRules) -> str:
              "holidays": m.holidays}
             for m in rules.multipliers
         ],
+        "refund_spent": rules.refund_spent,
         "rewards": [[r.id, r.name_vi, r.name_en, r.points, r.campaign, r.min_tier,
                      r.per_member, r.stock] for r in rules.rewards],
     }  # fmt: skip
@@ -69,6 +70,7 @@ def rules_from_json(program: str, version: int, effective_from: int, text: str) 
         qualify_by=d["qualify_by"], utc_offset_s=d["utc_offset_s"],
         holidays=frozenset(from_yyyymmdd(h) for h in d["holidays"]),
         rewards=tuple(Reward(*r) for r in d.get("rewards", ())),  # versions before the catalog
+        refund_spent=d.get("refund_spent", "debt"),  # ... and before the refund option
     )  # fmt: skip
 
 
@@ -83,7 +85,8 @@ def journal_json(tx: Transaction, done: Earning | None) -> str | None:
     """What a loyalty transaction's journal row keeps beyond the common columns. A purchase
     that spent no points (most of them) is written by hand: json.dumps costs several times
     more, on every sale."""
-    if done is not None and not tx.excluded and tx.reason is None and not done.spent:
+    if (done is not None and not tx.excluded and tx.reason is None and not done.spent
+            and not done.cash_deducted and not done.voucher):  # fmt: skip
         return _purchase_json(tx, done)
     data: dict[str, Any] = {}
     if tx.excluded:
@@ -99,6 +102,8 @@ def journal_json(tx: Transaction, done: Earning | None) -> str | None:
                      done.returned, done.debt_added]  # fmt: skip
         if done.voucher:
             data["v"] = done.voucher
+        if done.cash_deducted:
+            data["c"] = done.cash_deducted
     return json.dumps(data, separators=_SEP, ensure_ascii=False) if data else None
 
 
@@ -127,7 +132,7 @@ def earning_from_json(text: str | None) -> Earning | None:
     earned, lot, paid, rules, spend, day, spent, tier, version, clawed, returned, debt = o
     return Earning(earned, (lot[0], lot[1]) if lot else None, paid, tuple(rules), spend, day,
                    tuple((e, a, n) for e, a, n in spent), tier, version, clawed, returned,
-                   debt, data.get("v", ""))  # fmt: skip
+                   debt, data.get("v", ""), data.get("c", 0))  # fmt: skip
 
 
 _TEXTS: dict[object, str] = {}  # the JSON of rule-name lists and tier names seen (a few)

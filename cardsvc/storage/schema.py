@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from cardsvc.core.bounds import (
@@ -211,6 +212,10 @@ transactions = Table(
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
 Index("ix_transactions_card", transactions.c.card_uid, transactions.c.card_counter)
+# Rewards bought with points, counted per (campaign, item) for stock and per-member limits:
+# partial, so the sales that are nearly every row never maintain it (revision 0011).
+Index("ix_transactions_reward", transactions.c.program_id, transactions.c.ref,
+      sqlite_where=text("op = 'reward'"), postgresql_where=text("op = 'reward'"))  # fmt: skip
 
 postings = Table(
     "postings",
@@ -536,3 +541,6 @@ rate_buckets = Table(
     Column("updated_ms", BigInteger, nullable=False, info=bounded(EPOCH_MS)),
 )
 Index("ix_rate_buckets_updated", rate_buckets.c.updated_ms)
+
+# Shift (Z) reports from the counters (revision 0010), in their own module.
+from cardsvc.storage import shift_reports as shift_reports  # noqa: E402

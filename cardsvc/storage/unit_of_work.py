@@ -37,6 +37,7 @@ from cardsvc.storage.people import PeopleRepository
 from cardsvc.storage.programs import ProgramCache, ProgramRepository
 from cardsvc.storage.rate_limits import RateLimitRepository
 from cardsvc.storage.reports import ReportRepository
+from cardsvc.storage.shift_reports import ShiftReportRepository
 from cardsvc.storage.terminals import TerminalRepository
 
 
@@ -116,6 +117,10 @@ class UnitOfWork:
     @cached_property
     def finance(self) -> FinanceRepository:
         return FinanceRepository(self._conn)
+
+    @cached_property
+    def shift_reports(self) -> ShiftReportRepository:
+        return ShiftReportRepository(self._conn)
 
 
 class Database:

@@ -33,6 +33,7 @@ class Serve(Protocol):
 
     def __call__(self, app: FastAPI, route: c.Route[Any]) -> Callable[[F], F]: ...
 
+
 Epoch = Annotated[int | None, Query(ge=0, le=2**40)]
 
 
@@ -173,7 +174,7 @@ def _shift_routes(app: FastAPI, parts: CounterParts, serve: Serve) -> None:
         outcome, member = parts.staff.sign_in(body.staff, body.pin)
         if member is None:
             return _error(_PIN_CODES[outcome], _PIN_DETAIL[outcome])
-        opened = parts.runtime.shifts.open(member.name)
+        opened = parts.runtime.shifts.open(member.name, body.opening_float)
         return c.Shift(id=opened.id, staff=opened.staff, opened_at=opened.opened_at)
 
     @serve(app, c.SHIFT_REPORT)
@@ -188,5 +189,6 @@ def _shift_routes(app: FastAPI, parts: CounterParts, serve: Serve) -> None:
         current = parts.runtime.shifts.current()
         if current is None:
             return _error(c.ErrorCode.NOT_FOUND, "no shift is open")
-        parts.runtime.shifts.close()
+        parts.runtime.shifts.close(body.counted_cash)
+        parts.runtime.loop.wake.set()  # its (Z) report goes to the ledger now
         return _report(parts, current.id)

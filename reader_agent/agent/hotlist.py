@@ -6,6 +6,7 @@ and consulted on every tap, online or offline; its age bounds offline spending (
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -110,14 +111,17 @@ class Shifts:
             ).fetchone()
         return None if row is None else Shift(int(row[0]), str(row[1]), int(row[2]))
 
-    def open(self, staff: str) -> Shift:
+    def open(self, staff: str, opening_float: int = 0) -> Shift:
+        """Open a shift (the open one closes: a handover) with the cash in the drawer."""
         if not 0 < len(staff) <= 64:
             raise ValueError("a shift needs a staff name of 1-64 characters")
+        assert type(opening_float) is int and opening_float >= 0
         now = self.clock()
         with self.db.write() as conn:
-            conn.execute("UPDATE shifts SET closed_at = ? WHERE closed_at IS NULL", (now,))
+            _close_open(conn, now, None)
             cursor = conn.execute(
-                "INSERT INTO shifts (staff, opened_at) VALUES (?, ?)", (staff, now)
+                "INSERT INTO shifts (staff, opened_at, opening_float) VALUES (?, ?, ?)",
+                (staff, now, opening_float),
             )
             shift_id = cursor.lastrowid
         assert shift_id is not None
@@ -126,6 +130,17 @@ class Shifts:
     def ensure(self, staff: str = "agent") -> Shift:
         return self.current() or self.open(staff)
 
-    def close(self) -> None:
+    def close(self, counted_cash: int | None = None) -> None:
+        """Close the open shift with the cash counted (None: not counted)."""
+        assert counted_cash is None or (type(counted_cash) is int and counted_cash >= 0)
         with self.db.write() as conn:
-            conn.execute("UPDATE shifts SET closed_at = ? WHERE closed_at IS NULL", (self.clock(),))
+            _close_open(conn, self.clock(), counted_cash)
+
+
+def _close_open(conn: sqlite3.Connection, now: int, counted_cash: int | None) -> None:
+    """Close the open shift and queue its (Z) report for the ledger, in one transaction: a
+    closed shift always has its report queued (reader_agent.agent.zreports sends it)."""
+    conn.execute("INSERT OR IGNORE INTO zreports (shift_id) "
+                 "SELECT id FROM shifts WHERE closed_at IS NULL")  # fmt: skip
+    conn.execute("UPDATE shifts SET closed_at = ?, counted_cash = ? WHERE closed_at IS NULL",
+                 (now, counted_cash))  # fmt: skip

@@ -87,6 +87,11 @@ CREATE TABLE IF NOT EXISTS shifts (
     opened_at INTEGER NOT NULL,
     closed_at INTEGER
 );
+CREATE TABLE IF NOT EXISTS zreports (   -- closed shifts' (Z) reports for the ledger
+    shift_id INTEGER PRIMARY KEY,           -- queued in the transaction that closes the shift
+    body TEXT,                              -- the report as sent (JSON), made once
+    sent_at INTEGER                         -- when the ledger had it (-1: it refused it)
+);
 CREATE TABLE IF NOT EXISTS staff (      -- who may open a shift at this till, with a PIN
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -170,6 +175,8 @@ class LocalDb:
 # Columns added after a terminal's database was first made: (table, column, declaration).
 _ADDED_COLUMNS = (
     ("outbox", "loyalty", "TEXT"),  # the ledger's loyalty answer (points earned...) as JSON
+    ("shifts", "opening_float", "INTEGER NOT NULL DEFAULT 0"),  # cash in the drawer at open
+    ("shifts", "counted_cash", "INTEGER"),  # cash counted at close (NULL: not counted)
 )
 
 

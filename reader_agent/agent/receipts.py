@@ -8,6 +8,7 @@ database's first: 42, printed 000042) and unique chain-wide with the terminal id
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,9 @@ class Receipt:
     shift_id: int | None
     staff: str | None
     offline: bool
+    # A refund of a member's purchase under `deduct_cash`: đồng kept from the cash refund for
+    # points the member had already spent (the ledger's loyalty answer).
+    cash_deducted: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,16 @@ class ShiftReport:
     queued: int = 0  # this till's operations still waiting for the ledger (any shift)
     queued_amount: int = 0
     unresolved: int = 0
+    opening_float: int = 0  # cash in the drawer when the shift opened
+    counted_cash: int | None = None  # cash counted at close (None: not counted)
+    refunds: int = 0  # refunds made in the shift, and what they gave back
+    refunded: int = 0
 
 
 _SELECT = (
     "SELECT o.seq, o.id, o.body, o.state, o.code, o.balance_after, o.uid, o.created_at, "
-    "o.shift_id, s.staff, o.offline FROM outbox o LEFT JOIN shifts s ON s.id = o.shift_id"
+    "o.shift_id, s.staff, o.offline, o.loyalty FROM outbox o"
+    " LEFT JOIN shifts s ON s.id = o.shift_id"
 )
 
 
@@ -87,13 +96,14 @@ class Receipts:
         return int(conn.execute("SELECT value FROM meta WHERE key = 'first_seq'").fetchone()[0])
 
     def _receipt(self, row: tuple[Any, ...], first: int) -> Receipt:
-        seq, tx_id, body, state, code, balance, uid, at, shift_id, staff, offline = row
+        seq, tx_id, body, state, code, balance, uid, at, shift_id, staff, offline, points = row
         msg = TransactionMsg.model_validate_json(body)
         short = f"{seq - first + 1:0{NUMBER_DIGITS}d}"
         return Receipt(
             tx_id, f"{self.terminal_id}-{short}", short, msg.op, msg.instrument, msg.amount,
             msg.purchase_amount, msg.funding, msg.ref, state, code, balance,
             msg.card.after if msg.card else None, uid, at, shift_id, staff, bool(offline),
+            int(json.loads(points).get("cash_deducted", 0)) if points else 0,
         )  # fmt: skip
 
     def get(self, tx_id: str) -> Receipt | None:
@@ -138,11 +148,14 @@ class Receipts:
 
     def shift_report(self, shift_id: int) -> ShiftReport | None:
         with self.db.read() as conn:
-            shift = conn.execute("SELECT id, staff, opened_at, closed_at FROM shifts WHERE id = ?",
-                                 (shift_id,)).fetchone()  # fmt: skip
+            shift = conn.execute(
+                "SELECT id, staff, opened_at, closed_at, opening_float, counted_cash "
+                "FROM shifts WHERE id = ?", (shift_id,),
+            ).fetchone()  # fmt: skip
             if shift is None:
                 return None
-            report = ShiftReport(int(shift[0]), str(shift[1]), int(shift[2]), shift[3])
+            report = ShiftReport(int(shift[0]), str(shift[1]), int(shift[2]), shift[3],
+                                 opening_float=int(shift[4]), counted_cash=shift[5])  # fmt: skip
             rows = conn.execute(
                 "SELECT op, coalesce(json_extract(body, '$.funding'), 'cash') AS funding, "
                 f"count(*), coalesce(sum(amount), 0) FROM outbox WHERE shift_id = ? AND {_COUNTED} "
@@ -164,4 +177,6 @@ class Receipts:
             report.unresolved = int(conn.execute(unresolved).fetchone()[0])
         report.cash_taken = sum(t.total for t in report.totals
                                 if t.op in _CASH_OPS and t.funding == "cash")  # fmt: skip
+        report.refunds = sum(t.count for t in report.totals if t.op == "refund")
+        report.refunded = sum(t.total for t in report.totals if t.op == "refund")
         return report

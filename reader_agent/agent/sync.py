@@ -171,6 +171,10 @@ class TornRound(Protocol):
     def round(self, poll: bool = True) -> int: ...
 
 
+class ReportRound(Protocol):
+    def round(self) -> int: ...
+
+
 class SyncLoop:
     """The background loop: flush the outbox, refresh the hotlist, back off while down."""
 
@@ -182,6 +186,7 @@ class SyncLoop:
         self._thread: threading.Thread | None = None
         self._hotlist_due = 0.0
         self.torn: TornRound | None = None  # reports tears whose card left (agent.torn)
+        self.zreports: ReportRound | None = None  # closed shifts' reports (agent.zreports)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="ledger-sync", daemon=True)
@@ -204,6 +209,8 @@ class SyncLoop:
         self.syncer.flush()
         if self.torn is not None and self.torn.round(poll=torn_due):
             self.syncer.flush()  # those the ledger applied: their resend answers `exists`
+        if self.zreports is not None:
+            self.zreports.round()
         self.syncer.outbox.prune_done(DONE_KEPT)
 
     def _run(self) -> None:

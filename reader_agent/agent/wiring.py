@@ -24,11 +24,13 @@ from reader_agent.agent.media import Media
 from reader_agent.agent.outbox import Outbox
 from reader_agent.agent.purse_flows import CARD_FAILURES, PurseFlows
 from reader_agent.agent.qr_kit import QrKit
+from reader_agent.agent.receipts import Receipts
 from reader_agent.agent.risk import RiskGate, RiskLimits
 from reader_agent.agent.settings import AgentSettings
 from reader_agent.agent.station import ReaderLister, ReaderOpener, Station
 from reader_agent.agent.sync import Syncer, SyncLoop
 from reader_agent.agent.torn import TornReporter
+from reader_agent.agent.zreports import ZReports
 from reader_agent.cards.purse import PurseLayout
 from reader_agent.drivers.base import Reader, ReaderInfo
 from reader_agent.drivers.errors import ReaderError, ReaderUnavailableError
@@ -146,6 +148,7 @@ def build_runtime(
     looker = Looker(gate, client, syncer)
     media = Media(station, flows, client)
     loop.torn = TornReporter(db, outbox, client, clock, settings.torn_report_after_s)
+    loop.zreports = ZReports(db, Receipts(db, identity.terminal_id), client, clock)
     return AgentRuntime(settings, identity, db, outbox, hotlist, shifts, syncer, loop, station,
                         agent, media, kit, gate, looker, http, threading.Event())  # fmt: skip
 

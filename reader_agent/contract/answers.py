@@ -232,6 +232,7 @@ class Receipt(Answer):
     shift_id: int | None = None
     staff: str | None = None
     offline: bool = False
+    cash_deducted: int = 0  # a member's refund: đồng kept from the cash for points spent
 
 
 class ReceiptList(Answer):
@@ -259,6 +260,10 @@ class ShiftReport(Answer):
     queued: int = 0
     queued_amount: int = 0
     unresolved: int = 0
+    opening_float: int = 0
+    counted_cash: int | None = None
+    refunds: int = 0
+    refunded: int = 0
 
 
 class CustomerAnswer(Answer):

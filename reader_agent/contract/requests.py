@@ -111,15 +111,23 @@ class RewardRequest(TapRequest):
 
 
 class ShiftRequest(BaseModel):
-    """Open a shift: a staff member the till knows (`reader-agent staff add`), with a PIN. The
-    shift open before it is closed (a handover)."""
+    """Open a shift: a staff member the till knows (`reader-agent staff add`), with a PIN, and
+    the cash in the drawer. The shift open before it is closed (a handover)."""
 
     staff: StaffId
     pin: Pin
+    opening_float: int = Field(0, ge=0, le=AMOUNT_MAX, strict=True,
+                               description="cash in the drawer at open, whole đồng")  # fmt: skip
 
 
-class CloseShiftRequest(ShiftRequest):
-    """Close the current shift: any staff member of the till, with a PIN."""
+class CloseShiftRequest(BaseModel):
+    """Close the current shift: any staff member of the till, with a PIN, and the cash counted
+    in the drawer. Its (Z) report goes to the ledger."""
+
+    staff: StaffId
+    pin: Pin
+    counted_cash: int | None = Field(None, ge=0, le=AMOUNT_MAX, strict=True,
+                                     description="cash counted at close, whole đồng")  # fmt: skip
 
 
 CodeText = Annotated[

@@ -97,11 +97,13 @@ class AgentClient:
     def shift(self) -> c.CurrentShift:
         return self._ask(c.SHIFT)
 
-    def open_shift(self, staff: str, pin: str) -> c.Shift:
-        return self._ask(c.OPEN_SHIFT, {"staff": staff, "pin": pin})
+    def open_shift(self, staff: str, pin: str, opening_float: int = 0) -> c.Shift:
+        body = {"staff": staff, "pin": pin, "opening_float": opening_float}
+        return self._ask(c.OPEN_SHIFT, body)
 
-    def close_shift(self, staff: str, pin: str) -> c.ShiftReport:
-        return self._ask(c.CLOSE_SHIFT, {"staff": staff, "pin": pin})
+    def close_shift(self, staff: str, pin: str, counted_cash: int | None = None) -> c.ShiftReport:
+        body = {"staff": staff, "pin": pin, "counted_cash": counted_cash}
+        return self._ask(c.CLOSE_SHIFT, body)
 
     def shift_report(self) -> c.ShiftReport:
         return self._ask(c.SHIFT_REPORT)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from reader_agent.contract import OperationResult
 from terminals.counter.agent_client import AgentError
-from terminals.counter.text import grouped, has, quantity, t
+from terminals.counter.text import dong, grouped, has, quantity, t
 
 
 class Tone(StrEnum):
@@ -89,6 +89,9 @@ def from_answer(lang: str, answer: OperationResult, *, repeated: bool = False) -
     if answer.ledger_balance is not None:
         label = "r_points_balance" if points else "r_ledger_balance"
         outcome.rows.append((t(lang, label), quantity(lang, answer.ledger_balance, answer.unit)))
+    kept = int((answer.loyalty or {}).get("cash_deducted") or 0)
+    if kept:  # a member's refund under deduct_cash: less cash goes back
+        outcome.rows.append((t(lang, "r_points_cash_kept"), dong(kept)))
     if answer.tx_id:
         outcome.rows.append((t(lang, "r_tx_id"), answer.tx_id))
     return outcome

@@ -47,6 +47,8 @@ def layout(lang: str, receipt: Receipt, settings: CounterSettings) -> Printed:
         doc.total = (t(lang, "q_to_pay"), dong(receipt.purchase_amount - receipt.amount))
     elif receipt.amount:
         doc.total = (t(lang, "r_amount"), dong(receipt.amount))
+    if receipt.cash_deducted:
+        doc.amounts.append((t(lang, "r_points_cash_kept"), dong(receipt.cash_deducted)))
     if receipt.op in ("issue", "top_up") and receipt.funding == "cash" and receipt.amount:
         doc.amounts.append((t(lang, "rc_cash"), dong(receipt.amount)))
     if receipt.card_value is not None:

@@ -23,9 +23,10 @@ from terminals.unattended.app_parts import (
     Payload,
     agent_client,
     error_text,
-    install_frames,
+    language,
     status_line,
     today,
+    unattended_app,
 )
 from terminals.unattended.settings import GateSettings
 from terminals.unattended.text import reason, t, when
@@ -88,14 +89,11 @@ GateDep = Annotated[Gate, Depends(get_gate)]
 
 def create_app(settings: GateSettings, agent_http: httpx.Client | None = None) -> FastAPI:
     """`agent_http`: the client for the agent's API (tests pass one that checks the contract)."""
-    app = FastAPI(title="gate", docs_url=None, redoc_url=None, openapi_url=None)
+    app = unattended_app("gate", settings)
     app.state.gate = Gate(settings, agent_client(settings, agent_http),
                           web.environment(TEMPLATES))  # fmt: skip
-    web.install_common(app, settings.language)
-    install_frames(app, settings)
 
-    def lang_of(request: Request) -> str:
-        return web.lang_of(request, settings.language)
+    lang_of = language(settings)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request, gate: GateDep) -> HTMLResponse:

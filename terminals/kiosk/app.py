@@ -21,7 +21,13 @@ from terminals.gate.app import verdict
 from terminals.kiosk.kiosk import Shown, shown
 from terminals.unattended import web
 from terminals.unattended.agent import AgentError, UnattendedAgent
-from terminals.unattended.app_parts import Payload, agent_client, error_text, install_frames
+from terminals.unattended.app_parts import (
+    Payload,
+    agent_client,
+    error_text,
+    language,
+    unattended_app,
+)
 from terminals.unattended.app_parts import status_line as ledger_status
 from terminals.unattended.settings import KioskSettings
 from terminals.unattended.text import t
@@ -64,15 +70,12 @@ KioskDep = Annotated[Kiosk, Depends(get_kiosk)]
 
 def create_app(settings: KioskSettings, agent_http: httpx.Client | None = None) -> FastAPI:
     """`agent_http`: the client for the agent's API (tests pass one that checks the contract)."""
-    app = FastAPI(title="kiosk", docs_url=None, redoc_url=None, openapi_url=None)
+    app = unattended_app("kiosk", settings)
     app.state.kiosk = Kiosk(settings, agent_client(settings, agent_http),
                             web.environment(TEMPLATES))  # fmt: skip
-    web.install_common(app, settings.language)
-    install_frames(app, settings)
     guarded = [Depends(same_origin)]
 
-    def lang_of(request: Request) -> str:
-        return web.lang_of(request, settings.language)
+    lang_of = language(settings)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request, kiosk: KioskDep) -> HTMLResponse:

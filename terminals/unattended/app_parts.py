@@ -1,15 +1,18 @@
-"""Pieces the gate's and the kiosk's apps both wire: the agent client built from settings, the
-status line, the camera frame endpoint and the scanned payload as a form field."""
+"""Pieces the gate's and the kiosk's apps both wire: the app itself with the shared pages and
+the camera frame endpoint, the language of a request, the agent client built from settings,
+the status line and the scanned payload as a form field."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import httpx
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse
 
+from terminals.unattended import web
 from terminals.unattended.agent import AgentError, UnattendedAgent
 from terminals.unattended.frames import FrameError, qr_text
 from terminals.unattended.settings import UnattendedSettings
@@ -17,6 +20,24 @@ from terminals.unattended.text import t
 
 PAYLOAD_MAX = 1200  # a QR payload (cardsvc.protocol.qr.MAX_PAYLOAD_CHARS)
 Payload = Annotated[str, Form(max_length=PAYLOAD_MAX)]
+
+
+def unattended_app(title: str, settings: UnattendedSettings) -> FastAPI:
+    """An app with no API docs (a device's screen, not an API), the shared static files and
+    plain pages, and the camera frame endpoint; the app adds its own pages."""
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    web.install_common(app, settings.language)
+    install_frames(app, settings)
+    return app
+
+
+def language(settings: UnattendedSettings) -> Callable[[Request], str]:
+    """A request's language: asked for, remembered in a cookie, or the device's default."""
+
+    def lang_of(request: Request) -> str:
+        return web.lang_of(request, settings.language)
+
+    return lang_of
 
 
 def agent_client(settings: UnattendedSettings, http: httpx.Client | None) -> UnattendedAgent:

@@ -11,18 +11,18 @@ import pytest
 
 from tests.backoffice.office import PASSWORD, make_person
 from tests.ledger.world import World
-from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.support import chromium, serving
 
 WIDTHS = (390, 1280)
 ADMIN_PAGES = (
     "/admin/", "/admin/finance", "/admin/finance?grain=week", "/admin/finance/settlement",
-    "/admin/finance/clearing", "/admin/finance/breakage", "/admin/finance/liability",
-    "/admin/finance/journal", "/admin/reconciliation", "/admin/stores", "/admin/programs",
-    "/admin/terminals", "/admin/keys", "/admin/campaigns", "/admin/hotlist", "/admin/people",
-    "/admin/people/anna", "/admin/audit", "/admin/account",
+    "/admin/finance/shifts", "/admin/finance/clearing", "/admin/finance/breakage",
+    "/admin/finance/liability", "/admin/finance/journal", "/admin/reconciliation",
+    "/admin/stores", "/admin/programs", "/admin/terminals", "/admin/keys", "/admin/campaigns",
+    "/admin/hotlist", "/admin/people", "/admin/people/anna", "/admin/audit", "/admin/account",
 )  # fmt: skip
-STAFF_PAGES = ("/admin/", "/admin/finance", "/admin/finance/settlement", "/admin/finance/clearing",
-               "/admin/hotlist", "/admin/account")  # fmt: skip
+STAFF_PAGES = ("/admin/", "/admin/finance", "/admin/finance/settlement", "/admin/finance/shifts",
+               "/admin/finance/clearing", "/admin/hotlist", "/admin/account")  # fmt: skip
 
 
 @pytest.fixture
@@ -38,14 +38,8 @@ def served(world: World) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def sign_in(page: object, url: str, who: str, password: str = PASSWORD) -> None:
@@ -53,6 +47,10 @@ def sign_in(page: object, url: str, who: str, password: str = PASSWORD) -> None:
     page.fill("#username", who)  # type: ignore[attr-defined]
     page.fill("#password", password)  # type: ignore[attr-defined]
     page.click("#submit")  # type: ignore[attr-defined]
+
+
+def focused(page: object) -> str:
+    return str(page.evaluate("document.activeElement.id"))  # type: ignore[attr-defined]
 
 
 def fits(page: object) -> bool:
@@ -85,9 +83,11 @@ def test_admin_walks_every_page_in_both_languages(served: str, browser: object, 
 def test_sign_in_refusals_and_lock_out_in_the_browser(served: str, browser: object) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
     page.goto(served + "/admin/?lang=en")
+    assert focused(page) == "username"  # the cursor waits where the user types first
     for _ in range(4):
         sign_in(page, served, "anna", "wrong-password-1")
         assert "username or password is not right" in page.inner_text("#error")
+        assert focused(page) == "password"  # the name is kept: retype only the password
     sign_in(page, served, "anna", "wrong-password-1")
     assert "locked" in page.inner_text("#error")
     assert fits(page)

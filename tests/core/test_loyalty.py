@@ -4,7 +4,7 @@ tiers (upgrade at once, downgrade at review), refunds and voids (clawback, debt)
 
 from __future__ import annotations
 
-from cardsvc.core import Funding, Multiplier, Op, ResultCode, tiers
+from cardsvc.core import Funding, Multiplier, Op, ResultCode, Unit, tiers
 from cardsvc.core.calendar import (
     add_months,
     civil_from_days,
@@ -206,6 +206,51 @@ def test_points_already_spent_become_a_debt_the_next_earning_pays_first() -> Non
     assert h.member().debt == 11 and h.balance("m") == 0
     h.buy(200_000)
     assert h.member().debt == 0 and h.balance("m") == 9
+
+
+def test_debt_is_the_default_and_says_so_on_the_refund() -> None:
+    h = harness()
+    sale = h.tx(Op.PURCHASE, "m", purchase_amount=1_000_000)
+    h.one(sale)  # 100 points
+    h.buy(200_000, points=80)  # the lot now holds 39
+    refund = h.tx(Op.REFUND, "m", 1_000_000, ref=sale.id)
+    h.one(refund)
+    done = h.state.records[refund.id].loyalty
+    assert done is not None and (done.clawed, done.debt_added, done.cash_deducted) == (39, 61, 0)
+
+
+def test_deduct_cash_takes_spent_points_from_the_cash_refund() -> None:
+    """Under `deduct_cash` the points the member already spent are paid from the refund at the
+    point rate (100 ₫ a point here): no debt, the refund result says how much was kept."""
+    h = LoyaltyHarness(rules(refund_spent="deduct_cash"))
+    h.member_card()
+    sale = h.tx(Op.PURCHASE, "m", purchase_amount=1_000_000)
+    h.one(sale)  # 100 points
+    h.buy(200_000, points=80)  # spends 80, earns 19 into the same lot: it holds 39
+    refund = h.tx(Op.REFUND, "m", 1_000_000, ref=sale.id)
+    assert h.one(refund) == (R.OK, 0)
+    done = h.state.records[refund.id].loyalty
+    assert done is not None and (done.clawed, done.debt_added) == (39, 0)
+    assert done.cash_deducted == 61 * 100  # 6.100 ₫ kept from the 1.000.000 ₫ refund
+    assert h.member().debt == 0 and h.balance("m") == 0
+    posted = h.state.records[refund.id].postings
+    assert {p.unit for p in posted} == {Unit.POINTS}  # cash is the till's: no đồng posted here
+
+
+def test_deduct_cash_never_keeps_more_than_the_refund() -> None:
+    """Points worth more than the refund's cash (20.000 ₫ a point here): the refund pays for
+    the whole points its cash covers, the rest stays a debt."""
+    h = LoyaltyHarness(rules(refund_spent="deduct_cash", point_value=20_000))
+    h.member_card()
+    sale = h.tx(Op.PURCHASE, "m", purchase_amount=1_000_000)
+    h.one(sale)  # 100 points
+    h.do(Op.DEDUCT, "m", 100, reason="correction")  # none left in the lot
+    refund = h.tx(Op.REFUND, "m", 500_000, ref=sale.id)  # claws back 50, all missing
+    assert h.one(refund).code is R.OK
+    done = h.state.records[refund.id].loyalty
+    assert done is not None and done.clawed == 0
+    assert (done.cash_deducted, done.debt_added) == (500_000, 25)  # 25 points paid, 25 owed
+    assert h.member().debt == 25
 
 
 def test_a_void_returns_spent_points_to_their_lots() -> None:

@@ -65,6 +65,7 @@ POLICY: dict[str, tuple[str, tuple[str, ...], str]] = {
     "GET /v1/terminal/instruments/{instrument_id}": TERMINAL,
     "GET /v1/terminal/hotlist": TERMINAL,
     "POST /v1/terminal/keys": TERMINAL,
+    "POST /v1/terminal/shift-reports": TERMINAL,
     "GET /v1/terminal/qr/revocations": TERMINAL,
     "POST /v1/terminal/codes/resolve": TERMINAL,
     "GET /v1/qr/keyset": PUBLIC,

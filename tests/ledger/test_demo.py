@@ -183,3 +183,16 @@ def _the_store_side_works(out: str) -> None:
     entry = httpx.post(gate + "/scan", data={"payload": ticket.read_text().strip()}, timeout=30)
     assert f'id="headline">{t("vi", "verdict_ok")}' in entry.text
     assert t("vi", "entries_left", n=1) in entry.text
+    _a_shift_opens_at_the_counter(out)
+
+
+def _a_shift_opens_at_the_counter(out: str) -> None:
+    """The counter's staff and PIN are printed, and open a shift (nothing sells without one)."""
+    found = re.search(r"^  open a shift at the counter.*\n    (\S+) +(\d{4,8}) ", out, re.M)
+    assert found is not None, out
+    staff, pin = found.groups()
+    counter = url_of(out, "counter POS")
+    shift = httpx.get(counter + "/shift", timeout=30).text
+    assert f'<option value="{staff}">' in shift
+    opened = httpx.post(counter + "/shift", data={"staff": staff, "pin": pin}, timeout=30)
+    assert opened.status_code == 200 and 'class="notice ok"' in opened.text, opened.text

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from cardsvc.services.loyalty import define_rules
 from cardsvc.storage.schema import transactions
 from tests.ledger.world import DAY, Till, World, expect
+from tests.loyalty.conftest import rules_in
 
 M = "card-04A1B2C3"
 RULES = {"effective_from": 0, "dong_per_point": 10_000, "pending_days": 7,
@@ -92,3 +94,25 @@ def test_points_are_not_sold_for_cash_through_the_api(loyal: World, till: Till) 
     assert till.do("top_up", "M-GIFT", 100).code == "points_not_for_sale"
     assert till.do("top_up", "M-GIFT", 100, funding="promotion").code == "ok"
     assert (loyal.balance(M), loyal.balance("M-GIFT")) == (0, 600)
+
+
+def test_a_refund_under_deduct_cash_says_what_it_keeps(loyal: World, till: Till) -> None:
+    """The program chooses deduct_cash: a refund that claws back points the member already
+    spent answers their value (at the point rate) to keep from the cash refund, and no debt;
+    a resend answers the same (the journal kept it)."""
+    loyal.clock.advance(1)
+    with loyal.ledger.db.write() as uow:
+        define_rules(uow, "LOYAL", rules_in(loyal.clock, refund_spent="deduct_cash"),
+                     loyal.clock(), "root")  # fmt: skip
+    till.do("issue", M, 0, program="LOYAL")
+    [bought] = till.send(sale := till.tx("purchase", M, 0, purchase_amount=1_000_000))
+    assert bought.loyalty is not None and bought.loyalty.earned == 100
+    assert till.do("purchase", M, 80, purchase_amount=200_000).code == "ok"  # 39 left in the lot
+    refund = till.tx("refund", M, 1_000_000, ref=sale.id)
+    [first] = till.send(refund)
+    assert first.code == "ok" and first.loyalty is not None
+    assert (first.loyalty.clawed, first.loyalty.debt_added) == (39, 0)
+    assert first.loyalty.cash_deducted == 61 * 100
+    [again] = till.send(refund)
+    assert again.code == "exists" and again.loyalty == first.loyalty
+    assert expect(loyal.get(f"/v1/loyalty/members/{M}"))["debt"] == 0

@@ -22,7 +22,8 @@ from tests.reader_agent.agent.conftest import Chain, make_keystore
 from tests.reader_agent.agent.test_e2e_pcscd import VPCD_READER, CardInVpcd
 from tests.reader_agent.agent.test_e2e_pcscd import card as card  # the card in pcscd
 from tests.reader_agent.contract_check import ContractWatch
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from tests.terminals.browser_fixtures import browser as browser  # the shared fixture
+from tests.terminals.browser_fixtures import chromium
 
 from .tills import QR_LABEL, CodeTill, campaign, code_till, qr_video, voucher_chain
 
@@ -62,18 +63,6 @@ def second_till(chain: Chain, tmp_path: Path, watch: ContractWatch) -> Iterator[
     with code_till(chain, tmp_path, "S1-QUAY2", (lambda: reader, lambda: [reader.info()]),
                    watch) as made:  # fmt: skip
         yield made
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def open_page(browser: Any, url: str, viewport: Any = DESK) -> Any:
@@ -146,29 +135,21 @@ def test_a_voucher_scanned_by_the_keyboard_wedge(
 def test_a_voucher_scanned_by_the_camera(
     till: CodeTill, chain: Chain, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     [voucher] = campaign(chain, id="GIAM10", kind="voucher", discount_bp=1_000,
                          discount_cap=30_000, valid_until=later(30))  # fmt: skip
     video = qr_video(voucher["qr"], tmp_path / "qr.y4m")
-    camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-              f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *camera])
-        try:
-            page = open_page(browser, till.counter_url + "/codes?lang=en", PHONE)
-            page.fill("#purchase", "500.000")
-            page.click("#camera-start")
-            # 10 % of 500.000 is 50.000, capped at 30.000 by the voucher's terms
-            assert quote_message(page) == "The voucher is valid."
-            assert "Taken off\n30.000 ₫" in page.inner_text("#quote")
-            assert "Customer pays\n470.000 ₫" in page.inner_text("#quote")
-            page.click("#redeem")
-            page.wait_for_selector("#outcome")
-            assert page.get_attribute("#outcome", "data-code") == "ok"
-            assert fits(page)
-        finally:
-            browser.close()
+    with chromium(camera=video) as browser:
+        page = open_page(browser, till.counter_url + "/codes?lang=en", PHONE)
+        page.fill("#purchase", "500.000")
+        page.click("#camera-start")
+        # 10 % of 500.000 is 50.000, capped at 30.000 by the voucher's terms
+        assert quote_message(page) == "The voucher is valid."
+        assert "Taken off\n30.000 ₫" in page.inner_text("#quote")
+        assert "Customer pays\n470.000 ₫" in page.inner_text("#quote")
+        page.click("#redeem")
+        page.wait_for_selector("#outcome")
+        assert page.get_attribute("#outcome", "data-code") == "ok"
+        assert fits(page)
 
 
 def test_a_voucher_raced_at_two_counters(

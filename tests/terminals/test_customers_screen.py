@@ -5,31 +5,18 @@ of a tapped card."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from reader_agent.contract import CardAnswer
 from terminals.counter.card_view import card_view
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from tests.terminals.browser_fixtures import browser as browser  # the shared fixture
 
 from .conftest import Till
 
 VIEWPORTS = [pytest.param({"width": 390, "height": 844}, id="390"),
              pytest.param({"width": 1280, "height": 800}, id="1280")]  # fmt: skip
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def sign_up(page: Any, phone: str, name: str, day: str, month: str) -> None:

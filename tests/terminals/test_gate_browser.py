@@ -7,8 +7,6 @@ every refusal reason in words; Vietnamese and English at 390 and 1280 px."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,34 +20,24 @@ from terminals.gate.app import create_app as gate_app
 from terminals.unattended.settings import GateSettings
 from terminals.unattended.text import reason, t
 from tests.support import serving
+from tests.terminals.browser_fixtures import browser as browser  # the shared fixtures
+from tests.terminals.browser_fixtures import chromium
+from tests.terminals.browser_fixtures import place as place
 from tests.terminals.unattended_rig import (
     PHONE,
     WIDE,
     AgentProcess,
     Rig,
     card_in_pcscd,
-    chromium,
     fits,
     gate_rig,
     new_page,
     qr_video,
     wedge,
 )
-from tests.terminals.venue import Venue, terminal, venue
+from tests.terminals.venue import Venue, terminal
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def place(tmp_path: Path) -> Iterator[Venue]:
-    with venue(tmp_path) as v:
-        yield v
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def answer(page: Any) -> tuple[str, str, list[str]]:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.reader_agent.agent.conftest import Chain
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from tests.terminals.browser_fixtures import chromium
 
 from .conftest import Till
 from .loyalty_chain import MEMBER, PROGRAMS, loyal_chain
@@ -23,14 +23,9 @@ WIDTHS = (390, 1280)
 
 @pytest.fixture
 def browser(till: Till) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    """The shared Chromium, started after the till (and so stopped before it)."""
+    with chromium() as launched:
+        yield launched
 
 
 def fits(page: Any) -> bool:

@@ -139,6 +139,30 @@ def test_open_a_shift_with_a_pin(counter: TestClient, fake: FakeAgent) -> None:
     assert 'id="closed-report"' in closed.text and fake.shift["staff"] == "agent"
 
 
+def posted(fake: FakeAgent) -> dict[str, Any]:
+    """The body of the last shift form the counter sent to the agent."""
+    body = [b for method, _, b in fake.calls if method == "POST"][-1]
+    assert isinstance(body, dict)
+    return body
+
+
+def test_a_shift_opens_with_its_float_and_closes_with_the_cash_counted(
+    counter: TestClient, fake: FakeAgent
+) -> None:
+    opened = counter.post("/shift", data={"staff": "NV01", "pin": "1234",
+                                          "opening_float": "500k"})  # fmt: skip
+    assert opened.status_code == 200 and posted(fake)["opening_float"] == 500_000
+    bad = counter.post("/shift/close", data={"staff": "NV01", "pin": "1234",
+                                             "counted_cash": "năm trăm"})  # fmt: skip
+    assert bad.status_code == 422 and "năm trăm" in bad.text
+    assert fake.shift["staff"] == "Lan"  # nothing was closed
+    closed = counter.post("/shift/close", data={"staff": "NV01", "pin": "1234",
+                                                "counted_cash": "480.000"})  # fmt: skip
+    assert closed.status_code == 200 and posted(fake)["counted_cash"] == 480_000
+    uncounted = counter.post("/shift", data={"staff": "NV01", "pin": "1234"})
+    assert uncounted.status_code == 200 and posted(fake)["opening_float"] == 0
+
+
 # --- tap -------------------------------------------------------------------------------------
 def tap_as(counter: TestClient, fake: FakeAgent, lang: str = "vi", **card: Any) -> str:
     fake.card = {"kind": "purse", "uid": "04A1B2C3D4E581", "instrument": "card-04A1B2C3D4E581",

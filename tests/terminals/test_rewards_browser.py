@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from reader_agent.emulate.ntag_card import EmulatedNtag
 from tests.reader_agent.agent.conftest import Chain, make_keystore
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from tests.terminals.browser_fixtures import chromium
 
 from .conftest import Till
 from .loyalty_chain import LOYAL, MEMBER, MEMBER_UID, PROGRAMS
@@ -40,14 +40,9 @@ def chain(tmp_path: Path) -> Iterator[Chain]:
 
 @pytest.fixture
 def browser(till: Till) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    """The shared Chromium, started after the till (and so stopped before it)."""
+    with chromium() as launched:
+        yield launched
 
 
 def rewards_chain(chain: Chain, till: Till) -> None:

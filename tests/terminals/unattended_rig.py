@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from reader_agent.drivers.base import Reader
 from terminals.gate.app import create_app as gate_app
@@ -23,13 +24,11 @@ from terminals.kiosk.app import create_app as kiosk_app
 from terminals.unattended.settings import GateSettings, KioskSettings
 from tests.reader_agent.agent.conftest import PASSPHRASE, free_port
 from tests.reader_agent.contract_check import ContractWatch
-from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.support import serving
 from tests.terminals.venue import Readers, Terminal, Venue, agent_api, terminal
 
 WIDE: Any = {"width": 1280, "height": 800}
 PHONE: Any = {"width": 390, "height": 844}
-# a kiosk plays its sounds without a click first, as kiosk browsers are set up to
-BROWSER_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
 @dataclass
@@ -44,34 +43,45 @@ def _app_http(agent_url: str, watch: ContractWatch) -> httpx.Client:
     return httpx.Client(base_url=agent_url, event_hooks=watch.hooks())
 
 
+AppOf = Callable[[str, httpx.Client], FastAPI]  # (agent URL, client for it) -> the app
+
+
 @contextmanager
-def gate_rig(
-    place: Venue, terminal_id: str, reader: Reader | Readers, agent: dict[str, Any] | None = None,
-    **changes: Any,
-) -> Iterator[Rig]:
-    """`agent`: settings of the gate's agent; `changes`: the gate app's."""
+def _rig(place: Venue, terminal_id: str, reader: Reader | Readers, app_of: AppOf,
+         agent: dict[str, Any] | None = None) -> Iterator[Rig]:  # fmt: skip
+    """An enrolled agent over `reader` serving its API, and the app `app_of` makes over it."""
     t = terminal(place, terminal_id, reader, **(agent or {}))
     try:
         with agent_api(t) as (agent_url, watch):
-            settings = GateSettings(agent_url=agent_url, tap_timeout_s=5, **changes)
-            with serving(gate_app(settings, _app_http(agent_url, watch))) as url:
+            app = app_of(agent_url, _app_http(agent_url, watch))
+            with serving(app) as url:
                 yield Rig(t, agent_url, url, watch)
     finally:
         t.runtime.stop()
 
 
-@contextmanager
+def gate_rig(
+    place: Venue,
+    terminal_id: str,
+    reader: Reader | Readers,
+    agent: dict[str, Any] | None = None,
+    **changes: Any,
+) -> AbstractContextManager[Rig]:
+    """`agent`: settings of the gate's agent; `changes`: the gate app's."""
+
+    def app_of(agent_url: str, http: httpx.Client) -> FastAPI:
+        return gate_app(GateSettings(agent_url=agent_url, tap_timeout_s=5, **changes), http)
+
+    return _rig(place, terminal_id, reader, app_of, agent)
+
+
 def kiosk_rig(
     place: Venue, terminal_id: str, reader: Reader | Readers, **changes: Any
-) -> Iterator[Rig]:
-    t = terminal(place, terminal_id, reader)
-    try:
-        with agent_api(t) as (agent_url, watch):
-            settings = KioskSettings(agent_url=agent_url, tap_timeout_s=5, **changes)
-            with serving(kiosk_app(settings, _app_http(agent_url, watch))) as url:
-                yield Rig(t, agent_url, url, watch)
-    finally:
-        t.runtime.stop()
+) -> AbstractContextManager[Rig]:
+    def app_of(agent_url: str, http: httpx.Client) -> FastAPI:
+        return kiosk_app(KioskSettings(agent_url=agent_url, tap_timeout_s=5, **changes), http)
+
+    return _rig(place, terminal_id, reader, app_of)
 
 
 @contextmanager
@@ -107,23 +117,6 @@ def qr_video(text: str, path: Path, frames: int = 5) -> Path:
     body = b"".join(b"FRAME\n" + frame.tobytes() + chroma + chroma for _ in range(frames))
     path.write_bytes(f"YUV4MPEG2 W{width} H{height} F5:1 Ip A1:1 C420jpeg\n".encode() + body)
     return path
-
-
-@contextmanager
-def chromium(camera: Path | None = None) -> Iterator[Any]:
-    """Headless Chromium; with `camera`, its fake camera plays that Y4M video."""
-    from playwright.sync_api import sync_playwright
-
-    args = list(BROWSER_ARGS)
-    if camera is not None:
-        args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                 f"--use-file-for-fake-video-capture={camera}"]  # fmt: skip
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def new_page(browser: Any, url: str, viewport: Any = WIDE, lang: str = "vi") -> Any:

@@ -32,6 +32,7 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
             page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
             page.goto(served + "/")
             assert page.locator("html").get_attribute("lang") == "vi"
+            assert page.evaluate("document.activeElement.id") == "q"  # ready to type or scan
             page.fill("#q", code["code"].lower())
             page.click("#check")
             page.wait_for_selector("#result")

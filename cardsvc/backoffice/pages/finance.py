@@ -19,7 +19,7 @@ from cardsvc.backoffice.reports import named
 from cardsvc.backoffice.routing import page_router
 from cardsvc.backoffice.session import FormDep, ViewerDep, ledger_of
 from cardsvc.backoffice.text import t
-from cardsvc.services import audit, finance, liability_check
+from cardsvc.services import audit, finance, liability_check, shift_reports
 from cardsvc.services.ingest import Actor, Submission
 from cardsvc.services.instructions import staff_instruction
 
@@ -41,12 +41,28 @@ def dashboard(request: Request, who: ViewerDep) -> Response:
 
 @router.get("/admin/finance/settlement")
 def settlement(request: Request, who: ViewerDep) -> Response:
+    """The daily settlement, and beside it the counters' shift (Z) reports of the period."""
     f = reports.filters(request, who, EVERYONE)
     with ledger_of(request).db.read() as uow:
         lookup = reports.names(uow)
         report = named(finance.settlement(uow, f.first, f.last, f.store), lookup)
-    return reports.respond(who, report, f, t(who.lang, "settlement"), explain=t(who.lang,
-                           "net_due_explained"), store_names=lookup["store"])  # fmt: skip
+        shifts = named(shift_reports.report(uow, f.first, f.last, f.store), lookup)
+    shift_titles = [t(who.lang, c.title) for c in shifts.columns]
+    return reports.respond(who, report, f, t(who.lang, "settlement"), "settlement.html",
+                           explain=t(who.lang, "net_due_explained"), shifts=shifts,
+                           shift_titles=shift_titles, store_names=lookup["store"])  # fmt: skip
+
+
+@router.get("/admin/finance/shifts")
+def shifts(request: Request, who: ViewerDep) -> Response:
+    """Shift (Z) reports per store and day: float, cash sold, refunds, counted, difference."""
+    f = reports.filters(request, who, EVERYONE)
+    with ledger_of(request).db.read() as uow:
+        lookup = reports.names(uow)
+        report = named(shift_reports.report(uow, f.first, f.last, f.store), lookup)
+    return reports.respond(who, report, f, t(who.lang, "shift_reports"),
+                           explain=t(who.lang, "shift_reports_explained"),
+                           store_names=lookup["store"])  # fmt: skip
 
 
 @router.get("/admin/finance/clearing")

@@ -15,7 +15,7 @@ from reader_agent.contract import ShiftReport, StaffEntry
 from terminals.counter.agent_client import AgentError
 from terminals.counter.outcomes import Outcome, from_error
 from terminals.counter.pages import Counter, CounterDep, LangDep, render, same_origin
-from terminals.counter.text import t
+from terminals.counter.text import AmountError, amount_problem, parse_amount, t
 
 router = APIRouter()
 NAV = [("/shift", "shift")]
@@ -54,6 +54,16 @@ def _sign_in_problem(lang: str, staff: str, pin: str) -> str | None:
     return None
 
 
+def _cash(lang: str, typed: str) -> int | str | None:
+    """A typed amount of cash in đồng (None: left empty), or what is wrong with it."""
+    if not typed.strip():
+        return None
+    try:
+        return parse_amount(typed, allow_zero=True)
+    except AmountError as exc:
+        return amount_problem(lang, exc)
+
+
 def _refusal(lang: str, exc: AgentError) -> Outcome:
     return from_error(lang, exc)
 
@@ -65,15 +75,18 @@ def shift_screen(counter: CounterDep, lang: LangDep) -> HTMLResponse:
 
 @router.post("/shift", response_class=HTMLResponse, dependencies=[Depends(same_origin)])
 def open_shift(
-    counter: CounterDep, lang: LangDep, staff: FieldText = "", pin: FieldText = ""
-) -> HTMLResponse:
-    """Open a shift (a handover when one is open: it closes with its report)."""
+    counter: CounterDep, lang: LangDep, staff: FieldText = "", pin: FieldText = "",
+    opening_float: FieldText = "",
+) -> HTMLResponse:  # fmt: skip
+    """Open a shift with the cash in the drawer (a handover when one is open: it closes with
+    its report)."""
     problem = _sign_in_problem(lang, staff.strip(), pin.strip())
-    if problem:
-        return _page(counter, lang, message=problem, tone="error", status_code=422)
+    cash = _cash(lang, opening_float)
+    if problem or isinstance(cash, str):
+        return _page(counter, lang, message=problem or str(cash), tone="error", status_code=422)
     before = _report(counter)
     try:
-        opened = counter.client.open_shift(staff.strip(), pin.strip())
+        opened = counter.client.open_shift(staff.strip(), pin.strip(), cash or 0)
     except AgentError as exc:
         return _page(counter, lang, message=_refusal(lang, exc).message, tone="error",
                      status_code=403 if exc.status in (403, 429) else 200)  # fmt: skip
@@ -84,13 +97,17 @@ def open_shift(
 
 @router.post("/shift/close", response_class=HTMLResponse, dependencies=[Depends(same_origin)])
 def close_shift(
-    counter: CounterDep, lang: LangDep, staff: FieldText = "", pin: FieldText = ""
-) -> HTMLResponse:
+    counter: CounterDep, lang: LangDep, staff: FieldText = "", pin: FieldText = "",
+    counted_cash: FieldText = "",
+) -> HTMLResponse:  # fmt: skip
+    """Close the shift with the cash counted: its (Z) report goes to the ledger."""
     problem = _sign_in_problem(lang, staff.strip(), pin.strip())
-    if problem:
-        return _page(counter, lang, message=problem, tone="error", status_code=422)
+    counted = _cash(lang, counted_cash)
+    if problem or isinstance(counted, str):
+        return _page(counter, lang, message=problem or str(counted), tone="error",
+                     status_code=422)  # fmt: skip
     try:
-        report = counter.client.close_shift(staff.strip(), pin.strip())
+        report = counter.client.close_shift(staff.strip(), pin.strip(), counted)
     except AgentError as exc:
         return _page(counter, lang, message=_refusal(lang, exc).message, tone="error",
                      status_code=403 if exc.status in (403, 429) else 200)  # fmt: skip

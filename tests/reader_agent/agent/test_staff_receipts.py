@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cardsvc.protocol.messages import ResultMsg, TransactionMsg
+from cardsvc.protocol.messages import LoyaltyMsg, ResultMsg, TransactionMsg
 from reader_agent.agent.hotlist import Shifts
 from reader_agent.agent.localdb import LocalDb
 from reader_agent.agent.outbox import Outbox
@@ -108,3 +108,16 @@ def test_receipts_and_the_shift_report(db: LocalDb) -> None:
     assert totals == {("issue", 1, 200_000), ("top_up", 1, 50_000), ("redeem", 1, 30_000)}
     assert (report.cash_taken, report.refused) == (250_000, 1)
     assert (report.queued, report.queued_amount) == (1, 30_000)  # the sale waits for the ledger
+
+
+def test_a_member_refund_receipt_keeps_the_cash_kept_for_spent_points(db: LocalDb) -> None:
+    outbox = Outbox(db, 100, Clock())
+    refund = outbox.reserve(_tx("refund", 1_000_000, ref="T1-7"))  # type: ignore[arg-type]
+    plain = outbox.reserve(_tx("refund", 500_000, ref="T1-8"))  # type: ignore[arg-type]
+    kept = LoyaltyMsg(clawed=39, cash_deducted=6_100, tier="member")
+    outbox.record_results([ResultMsg(id=refund.id, seq=refund.seq, code="ok", loyalty=kept),
+                           ResultMsg(id=plain.id, seq=plain.seq, code="ok")])  # fmt: skip
+    receipts = Receipts(db, "S1-QUAY1")
+    found, other = receipts.get(refund.id), receipts.get(plain.id)
+    assert found is not None and found.cash_deducted == 6_100
+    assert other is not None and other.cash_deducted == 0
