@@ -6,7 +6,7 @@ the cache (one `max(id)` query per batch tells whether a new version was added a
 their members in one query; it writes changed members with one executemany. A member's state
 is in its instrument's row (`tier` set: it has state), so that query reads rows the ledger has
 just loaded and the update rewrites a row the ledger's balance update already changed: one row
-per purchase read and written, not two (revision 0010).
+per purchase read and written, not two (revision 0012).
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ instruments = Table(
     Column("valid_until", BigInteger, info=bounded(LATE_EPOCH)),
     Column("holds", Text, nullable=False, default="[]"),  # bounded list (Policy.max_holds)
     Column("store_id", String(ID)),  # where it was issued
-    # A member instrument's loyalty state (revision 0010; NULL on every other instrument and
+    # A member instrument's loyalty state (revision 0012; NULL on every other instrument and
     # until a member first earns): kept in the card's own row, so a purchase reads and writes
     # one row, not two (benchmarks/RESULTS.md, loyalty). `balance` is the sum of its lots.
     Column("tier", String(32)),
@@ -442,7 +442,7 @@ loyalty_rules = Table(
     UniqueConstraint("program_id", "effective_from", name="uq_loyalty_rules_program_effective"),
 )
 
-# A member's loyalty state lives in its instrument's row (columns above, revision 0010).
+# A member's loyalty state lives in its instrument's row (columns above, revision 0012).
 
 loyalty_tier_history = Table(
     "loyalty_tier_history",
@@ -542,5 +542,5 @@ rate_buckets = Table(
 )
 Index("ix_rate_buckets_updated", rate_buckets.c.updated_ms)
 
-# Shift (Z) reports from the counters (revision 0010), in their own module.
+# Shift (Z) reports from the counters (revision 0012), in their own module.
 from cardsvc.storage import shift_reports as shift_reports  # noqa: E402

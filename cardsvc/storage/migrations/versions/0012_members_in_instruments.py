@@ -1,15 +1,15 @@
 """a member's loyalty state in its instrument's row (issue 13: one row read and written per
 purchase instead of two)
 
-Revision ID: 0010_members_in_instruments
-Revises: 0009_bounds
+Revision ID: 0012_members_in_instruments
+Revises: 0011_reward_index
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_members_in_instruments'
-down_revision = '0009_bounds'
+revision = '0012_members_in_instruments'
+down_revision = '0011_reward_index'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Revision 0010 moves each member's loyalty state from loyalty_members into its instrument's
+"""Revision 0012 moves each member's loyalty state from loyalty_members into its instrument's
 row, on both engines, and its downgrade moves it back: no member and no point is lost."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _to(url: str, revision: str, down: bool = False) -> None:
 
 
 def test_member_state_moves_into_the_instrument_row_and_back(ledger_url: str) -> None:
-    _to(ledger_url, "0009_bounds")
+    _to(ledger_url, "0011_reward_index")
     engine = make_engine(ledger_url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO programs (id, name, kind, unit, terms, created_at)"
@@ -50,7 +50,7 @@ def test_member_state_moves_into_the_instrument_row_and_back(ledger_url: str) ->
         rows = conn.execute(text(f"SELECT id, {_COLS}, member_updated_at FROM instruments"
                                  " ORDER BY id")).all()  # fmt: skip
     assert [tuple(r) for r in rows] == [("c2", *[None] * 11), ("m1", *_STATE, 7)]
-    _to(ledger_url, "0009_bounds", down=True)
+    _to(ledger_url, "0011_reward_index", down=True)
     with engine.connect() as conn:
         back = conn.execute(text(f"SELECT instrument_id, program_id, {_COLS}, updated_at"
                                  " FROM loyalty_members")).all()  # fmt: skip
