@@ -57,6 +57,8 @@ def test_demo_loads_a_month_and_prints_where_to_look(
     assert main(["demo", "--no-serve", "--dir", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "30 days of history" in out and "admin API token  cs_" in out
+    expired = re.search(r"(\d+) gift cards expired into breakage", out)
+    assert expired is not None and int(expired.group(1)) > 0  # the breakage report has rows
     for pid, _name, _role, _store, password in PEOPLE:
         assert f"{pid:<10} {password}" in out
     vouchers = printed_codes(out, "  voucher codes")
