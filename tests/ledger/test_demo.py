@@ -179,7 +179,7 @@ def _the_store_side_works(out: str) -> None:
     voucher = Path(printed_codes(out, "  voucher codes")[0][1]).with_suffix(".txt")
     ticket = Path(printed_codes(out, "  e-tickets")[0][1]).with_suffix(".txt")
     look = httpx.post(kiosk + "/look", data={"payload": voucher.read_text().strip()}, timeout=30)
-    assert "Phiếu giảm giá" in look.text and "100.000 ₫" in look.text
+    assert "Phiếu mua hàng" in look.text and "100.000 ₫" in look.text
     tap = httpx.post(kiosk + "/tap", timeout=30)
     assert t("vi", "blank_card") in tap.text  # the demo card, not issued yet
     entry = httpx.post(gate + "/scan", data={"payload": ticket.read_text().strip()}, timeout=30)
