@@ -92,6 +92,11 @@ def test_a_voucher_by_qr_in_english_and_a_refused_code(place: Venue, browser: An
             "Uses: 1",
         ]  # fmt: skip
         assert page.locator("#checkin").count() == 0
+        phone = new_page(browser, rig.app_url, PHONE)
+        wedge(phone, voucher["qr"])
+        assert phone.inner_text("#title") == "Phiếu mua hàng"  # as the counter and / name it
+        assert f"Áp dụng cho hoá đơn từ 100.000{nbsp}₫" in conditions(phone)
+        assert fits(phone)
         wedge(page, "CS1:DAMAGED")
         assert page.inner_text("#headline") == reason("en", "malformed")
         assert fits(page)
