@@ -18,7 +18,7 @@ from cardsvc.protocol.messages import BatchRequest, TransactionMsg
 from cardsvc.services.loyalty import define_rules
 from cardsvc.services.loyalty_rules import MultiplierIn, RulesIn, TierIn
 from cardsvc.services.programs import create_program
-from cardsvc.storage.schema import instruments, loyalty_members
+from cardsvc.storage.schema import instruments
 from cardsvc.storage.unit_of_work import Database
 
 PROGRAM = "BENCH-LOYAL"
@@ -66,13 +66,12 @@ def seed_members(engine: Engine, count: int, now: int) -> None:
     for start in range(0, count, _CHUNK):
         ids = [member_id(n) for n in range(start, min(start + _CHUNK, count))]
         with engine.begin() as conn:
-            conn.execute(insert(instruments), [_card(i, balance, now) for i in ids])
-            conn.execute(insert(loyalty_members), [
-                {"instrument_id": i, "program_id": PROGRAM, "tier": "silver",
-                 "floor_tier": "silver", "tier_since": now - 200 * DAY_S,
-                 "review_at": now + 165 * DAY_S, "debt": 0, "lots": lots, "days": days,
-                 "days_spend": 300_000 * WEEKS, "days_points": 30 * WEEKS,
-                 "next_expiry": first, "updated_at": now} for i in ids
+            conn.execute(insert(instruments), [
+                {**_card(i, balance, now), "tier": "silver", "floor_tier": "silver",
+                 "tier_since": now - 200 * DAY_S, "review_at": now + 165 * DAY_S, "debt": 0,
+                 "lots": lots, "days": days, "days_spend": 300_000 * WEEKS,
+                 "days_points": 30 * WEEKS, "next_expiry": first, "member_updated_at": now}
+                for i in ids
             ])  # fmt: skip
 
 

@@ -125,7 +125,8 @@ def _print_summary(folder: Path, token: str, story: history.Story, codes: Codes,
                    serving: tuple[str, Front] | None) -> None:  # fmt: skip
     vouchers, tickets = codes
     print("\ncardsvc demo: a chain of 3 stores and 30 days of history "
-          f"({story.transactions} transactions, {len(story.cards)} prepaid cards)")  # fmt: skip
+          f"({story.transactions} transactions, {len(story.cards)} prepaid cards, "
+          f"{story.expired} gift cards expired into breakage)")  # fmt: skip
     print(f"  folder           {folder} (SQLite ledger, keystores, QR images)")
     print(
         f"  command line     source {folder / 'env'}   (then cardsvc vouchers ..., on this ledger)"

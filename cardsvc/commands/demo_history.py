@@ -29,11 +29,18 @@ PEOPLE = (
     ("nv.hanoi", "Nhân viên Hà Nội", Role.STAFF, "HN01", "hanoi-demo-2026"),
     ("nv.hcm", "Nhân viên TP.HCM", Role.STAFF, "HCM01", "hcm-demo-2026"),
 )
+# the first week's gift cards are promotional ones valid for 10 days: by day 20 they have
+# lapsed, so finance's expiry turns their value into breakage (a Tết card lasts a year)
+GIFT_KM_DAYS = 10
+FIRST_WEEK = 7
+EXPIRY_DAY = 20
 PROGRAMS: list[dict[str, Any]] = [
     {"id": "PREPAID", "name": "Thẻ trả trước", "kind": "prepaid", "unit": "VND",
      "max_balance": 10_000_000, "reloadable": True},
     {"id": "GIFT-TET", "name": "Thẻ quà Tết", "kind": "gift", "unit": "VND",
      "max_balance": 5_000_000, "validity_s": 365 * DAY},
+    {"id": "GIFT-KM", "name": "Thẻ quà khuyến mãi", "kind": "gift", "unit": "VND",
+     "max_balance": 1_000_000, "validity_s": GIFT_KM_DAYS * DAY},
     {"id": "VOUCHER-50K", "name": "Phiếu 50.000 ₫", "kind": "voucher", "unit": "VND",
      "max_balance": 50_000, "partial": False, "uses": 1, "min_spend": 200_000,
      "validity_s": 30 * DAY},
@@ -63,6 +70,7 @@ class Story:
     cards: list[str] = field(default_factory=list)
     gifts: list[str] = field(default_factory=list)
     transactions: int = 0
+    expired: int = 0  # gift cards finance expired into breakage
 
 
 class Clock:
@@ -102,7 +110,7 @@ def enrol_tills(http: httpx.Client, admin_token: str, clock: Clock) -> list[Till
     return tills
 
 
-def a_month(tills: list[Till], clock: Clock, expire: Callable[[str], None]) -> Story:
+def a_month(tills: list[Till], clock: Clock, expire: Callable[[str], bool]) -> Story:
     """Thirty days of sales, top-ups and redemptions at every store; cards roam between stores;
     on day 20 finance expires the gift cards sold in the first week that were never used."""
     rng = random.Random(2026)
@@ -112,9 +120,8 @@ def a_month(tills: list[Till], clock: Clock, expire: Callable[[str], None]) -> S
             clock.now += rng.randint(600, 3600)
             for _ in range(rng.randint(2, 5)):
                 story.transactions += _one_sale(rng, till, tills, story, day)
-        if day == 20:
-            for gift in story.gifts[:4]:
-                expire(gift)
+        if day == EXPIRY_DAY:
+            story.expired = sum(expire(gift) for gift in story.gifts[:4] if "-KM-" in gift)
         clock.now += DAY - 3 * 3600
     return story
 
@@ -128,8 +135,9 @@ def _one_sale(rng: random.Random, till: Till, tills: list[Till], story: Story, d
             story.cards.append(card)
         return 1
     if roll < 0.35:
-        gift = f"GIFT-{len(story.gifts) + 1:04d}"
-        if till.send("issue", gift, rng.choice((500_000, 1_000_000)), program="GIFT-TET") == "ok":
+        program = "GIFT-KM" if day < FIRST_WEEK else "GIFT-TET"
+        gift = f"GIFT-{'KM-' if day < FIRST_WEEK else ''}{len(story.gifts) + 1:04d}"
+        if till.send("issue", gift, rng.choice((500_000, 1_000_000)), program=program) == "ok":
             story.gifts.append(gift)
         return 1
     if roll < 0.45:

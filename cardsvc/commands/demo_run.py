@@ -81,10 +81,11 @@ def load_history(folder: Path, keystore: FileKeystore) -> tuple[str, history.Sto
             history.load_chain(http, ledger, token, clock)
             tills = history.enrol_tills(http, token, clock)
 
-            def expire(instrument: str) -> None:
+            def expire(instrument: str) -> bool:
                 actor = Actor("backoffice", "hq", by_user="ketoan")
                 msg = staff_instruction("expire", instrument)
-                ledger.committer.submit(Submission(actor, [msg])).result(30)
+                done = ledger.committer.submit(Submission(actor, [msg])).result(30)
+                return bool(done.results[0].code == "ok")
 
             story = history.a_month(tills, clock, expire)
     finally:

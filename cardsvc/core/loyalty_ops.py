@@ -87,15 +87,17 @@ def _valid_tenders(tenders: tuple[tuple[str, int], ...]) -> bool:
     """Known tenders, each once, with amounts in range (the core never trusts its callers)."""
     if not tenders:
         return True
-    try:
-        kinds = {kind for kind, _ in tenders}
-        values = [value for _, value in tenders]
+    seen: set[str] = set()
+    try:  # one pass: this runs on every sale
+        for kind, value in tenders:
+            if kind in seen or kind not in _TENDERS:
+                return False
+            if type(value) is not int or not 0 <= value <= AMOUNT_MAX:
+                return False
+            seen.add(kind)
     except (TypeError, ValueError):
         return False
-    return (
-        len(kinds) == len(tenders) and kinds <= _TENDERS
-        and all(type(v) is int and 0 <= v <= AMOUNT_MAX for v in values)
-    )  # fmt: skip
+    return True
 
 
 def _purchase_amounts(tx: Transaction, rules: LoyaltyRules) -> R | None:

@@ -39,6 +39,16 @@ def _offer(uow: UnitOfWork, rules: LoyaltyRules, item: Reward, member: str, tier
                        available >= item.points, left, stock)  # fmt: skip
 
 
+def tier_only(uow: UnitOfWork, campaign: str, now: int) -> str | None:
+    """The tier a voucher campaign is kept for by a program's rules in force (None: anyone's).
+    Such vouchers reach members only through rewards, where the ledger checks the tier."""
+    for program in uow.loyalty.all_programs():
+        rules = rules_at(uow.loyalty.versions(program), now)
+        if rules is not None and (rank := rules.campaign_rank(campaign)) > 0:
+            return rules.tiers[rank].name
+    return None
+
+
 def offers(uow: UnitOfWork, instrument_id: str, now: int) -> list[RewardOffer]:
     """The catalog for one member card (NotFound: no such card or no rules in force)."""
     seen = member_view(uow, instrument_id, now)

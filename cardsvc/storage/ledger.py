@@ -36,7 +36,7 @@ from cardsvc.core import (
 )
 from cardsvc.core.accounts import is_instrument_account
 from cardsvc.storage.db import driver_cursor, insert_rows, marker, select_in, update_rows
-from cardsvc.storage.loyalty import LoyaltyRepository
+from cardsvc.storage.loyalty import MEMBER_COLS, LoyaltyRepository
 from cardsvc.storage.loyalty_codec import earning_from_json, inputs_from_json, journal_json
 from cardsvc.storage.programs import ProgramRepository
 from cardsvc.storage.schema import instruments, postings, transactions, tx_reversals
@@ -147,9 +147,7 @@ class LedgerRepository:
             self._load_reversals(state, sorted(refs & state.records.keys()))
         return state, set(state.instruments)
 
-    def load_unlocked(
-        self, batch: Sequence[Transaction], now: int
-    ) -> tuple[LedgerState, set[str]]:
+    def load_unlocked(self, batch: Sequence[Transaction], now: int) -> tuple[LedgerState, set[str]]:
         """As `load`, without row locks: for a preview (a counter's quote) that persists
         nothing, so it never waits behind, nor holds up, the committer."""
         locking, self.for_update = self.for_update, False
@@ -237,14 +235,15 @@ class LedgerRepository:
         On PostgreSQL the writes go in one pipeline: one round trip for all of them, not one
         per statement (their results are not needed until COMMIT)."""
         with self._pipeline():
-            self._write_instruments(state, existed)
+            members = self.loyalty.member_values(state, now)
+            written = self._write_instruments(state, existed, members)
             self._write_journal(state, meta)
             insert_rows(
                 self.cur, self.mark, postings, _POSTING_COLS,
                 [(p.tx_id, p.account, str(p.unit), p.amount, now) for p in batch_postings],
             )  # fmt: skip
             self._write_reversals(state)
-            self.loyalty.persist(state, now)
+            self.loyalty.persist(state, {i: v for i, v in members.items() if i not in written})
 
     def _pipeline(self) -> AbstractContextManager[object]:
         if self.mark == "?":
@@ -252,7 +251,12 @@ class LedgerRepository:
         pipeline: AbstractContextManager[object] = self.cur.connection.pipeline()
         return pipeline
 
-    def _write_instruments(self, state: LedgerState, existed: set[str]) -> None:
+    def _write_instruments(
+        self, state: LedgerState, existed: set[str], members: dict[str, tuple[object, ...]]
+    ) -> set[str]:
+        """Insert the new instruments and update the changed ones; a changed member's loyalty
+        state goes in the same UPDATE as its balance (one new row version on PostgreSQL, not
+        two). The members it wrote."""
         changed = [
             state.instruments[i]
             for i in sorted(state.changed_instruments)
@@ -264,9 +268,14 @@ class LedgerRepository:
             if state.records[i].tx.op is Op.ISSUE
         }
         new = [_instrument_row(i, issued_at.get(i.id)) for i in changed if i.id not in existed]
-        old = [_instrument_update(inst) for inst in changed if inst.id in existed]
+        both = {i.id for i in changed if i.id in existed and i.id in members}
+        old = [_instrument_update(i) for i in changed if i.id in existed and i.id not in both]
+        with_state = [(*_instrument_update(i)[:-1], *members[i.id], i.id)
+                      for i in changed if i.id in both]  # fmt: skip
         insert_rows(self.cur, self.mark, instruments, _INSTRUMENT_COLS, new)
         update_rows(self.cur, self.mark, instruments, _UPDATE_COLS, "id", old)
+        update_rows(self.cur, self.mark, instruments, _UPDATE_COLS + MEMBER_COLS, "id", with_state)
+        return both
 
     def _write_journal(self, state: LedgerState, meta: dict[str, TxMeta]) -> None:
         rows = []

@@ -3,7 +3,10 @@ tier history, and what the expiry and tier-review runs look for.
 
 The hot path: a batch that touches member instruments loads their programs' rule versions from
 the cache (one `max(id)` query per batch tells whether a new version was added anywhere) and
-their members in one query; it writes changed members with one executemany.
+their members in one query; it writes changed members with one executemany. A member's state
+is in its instrument's row (`tier` set: it has state), so that query reads rows the ledger has
+just loaded and the update rewrites a row the ledger's balance update already changed: one row
+per purchase read and written, not two (revision 0012).
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import text as sql_text
 
 from cardsvc.core import InstrumentKind, LedgerState, LoyaltyRules, Op, Transaction
-from cardsvc.storage.db import driver_cursor, marker, markers, select_in
+from cardsvc.storage.db import driver_cursor, marker, markers, select_in, update_rows
 from cardsvc.storage.loyalty_codec import member_from_row, rules_from_json, rules_to_json
 from cardsvc.storage.schema import (
     instruments,
-    loyalty_members,
     loyalty_rules,
     loyalty_tier_history,
     postings,
@@ -29,21 +32,17 @@ from cardsvc.storage.schema import (
 )
 
 _MEMBER = InstrumentKind.MEMBER
+# A literal, not a bound parameter: the planners match it to the partial index of rewards.
+_ONLY_REWARDS = sql_text("transactions.op = 'reward'")
 RUN_CHUNK = 1000  # members per look-up of the daily runs
-_MEMBER_COLS = ("instrument_id, program_id, tier, floor_tier, tier_since, review_at, debt, lots,"
+_MEMBER_COLS = ("id, program_id, tier, floor_tier, tier_since, review_at, debt, lots,"
                 " days, days_spend, days_points, next_expiry")  # fmt: skip
-_INSERT = (
-    "INSERT INTO loyalty_members (tier, floor_tier, tier_since, review_at, debt, lots, days,"
-    " days_spend, days_points, next_expiry, updated_at, instrument_id, program_id)"
-    " VALUES ({v})"
-)
-# Members loaded for the batch are updated in place (cheaper than an upsert's conflict path);
-# the instrument's row lock (PostgreSQL) or the write lock (SQLite) keeps them ours.
-_UPDATE = (
-    "UPDATE loyalty_members SET tier = {m}, floor_tier = {m}, tier_since = {m},"
-    " review_at = {m}, debt = {m}, lots = {m}, days = {m}, days_spend = {m},"
-    " days_points = {m}, next_expiry = {m}, updated_at = {m} WHERE instrument_id = {m}"
-)
+_SELECT_MEMBERS = f"SELECT {_MEMBER_COLS} FROM instruments WHERE tier IS NOT NULL AND id {{in_ids}}"
+# A member's state is written into its instrument's row, which the batch holds (the row lock
+# on PostgreSQL, the write lock on SQLite): with the balance when that changed too (the
+# ledger's instrument UPDATE), alone otherwise.
+MEMBER_COLS = ("tier", "floor_tier", "tier_since", "review_at", "debt", "lots", "days",
+               "days_spend", "days_points", "next_expiry", "member_updated_at")  # fmt: skip
 _HISTORY = ("INSERT INTO loyalty_tier_history (instrument_id, at, from_tier, to_tier, reason,"
             " tx_id) VALUES ({v})")  # fmt: skip
 
@@ -87,7 +86,6 @@ class LoyaltyRepository:
         self.conn, self.cache = conn, cache
         self.mark = marker(conn)
         self.cur = driver_cursor(conn)
-        self.loaded: set[str] = set()  # members that have a row (updated, not inserted)
 
     # --- the ledger's batch -----------------------------------------------------------------
     def load_into(self, state: LedgerState) -> None:
@@ -100,11 +98,9 @@ class LoyaltyRepository:
         programs = {state.instruments[i].spec.program for i in ids}
         state.loyalty = {p: versions[p] for p in programs if p in versions}
         loyal = sorted(i for i in ids if state.instruments[i].spec.program in state.loyalty)
-        sql = f"SELECT {_MEMBER_COLS} FROM loyalty_members WHERE instrument_id {{in_ids}}"
-        for row in select_in(self.cur, self.mark, sql, loyal):
+        for row in select_in(self.cur, self.mark, _SELECT_MEMBERS, loyal):
             member = member_from_row(row)
             state.members[member.instrument] = member
-            self.loaded.add(member.instrument)
 
     def load_reward_counts(self, state: LedgerState, batch: Sequence[Transaction]) -> None:
         """How many of each reward the batch buys have been bought, in all and by its members.
@@ -125,31 +121,27 @@ class LoyaltyRepository:
         t = transactions.c
         rows = self.conn.execute(
             select(t.instrument_id, func.count())
-            .where(t.op == Op.REWARD.value, t.code == "ok", t.program_id == campaign,
-                   t.ref == item)
+            .where(_ONLY_REWARDS, t.code == "ok", t.program_id == campaign, t.ref == item)
             .group_by(t.instrument_id)
         ).all()  # fmt: skip
         return {str(instrument): int(n) for instrument, n in rows}
 
-    def persist(self, state: LedgerState, now: int) -> None:
-        if state.changed_members:
-            old, new = [], []
-            for iid in sorted(state.changed_members):
-                m = state.members.get(iid)
-                if m is None:
-                    continue
-                row = (m.tier, m.floor_tier, m.tier_since, m.review_at, m.debt, m.lots_out(),
-                       m.days_out(), m.days_spend, m.days_points, m.soonest_expiry(), now,
-                       m.instrument)  # fmt: skip
-                if iid in self.loaded:
-                    old.append(row)
-                else:
-                    new.append((*row, m.program))
-                    self.loaded.add(iid)
-            if old:
-                self.cur.executemany(_UPDATE.format(m=self.mark), old)
-            if new:
-                self.cur.executemany(_INSERT.format(v=markers(self.mark, 13)), new)
+    def member_values(self, state: LedgerState, now: int) -> dict[str, tuple[object, ...]]:
+        """The MEMBER_COLS values of every member the batch changed, by instrument id."""
+        out: dict[str, tuple[object, ...]] = {}
+        for iid in sorted(state.changed_members):
+            m = state.members.get(iid)
+            if m is not None:
+                out[iid] = (m.tier, m.floor_tier, m.tier_since, m.review_at, m.debt,
+                            m.lots_out(), m.days_out(), m.days_spend, m.days_points,
+                            m.soonest_expiry(), now)  # fmt: skip
+        return out
+
+    def persist(self, state: LedgerState, members: dict[str, tuple[object, ...]]) -> None:
+        """Write the members the ledger's instrument update did not (`members`: their
+        MEMBER_COLS values) and the tier changes."""
+        rows = [(*values, iid) for iid, values in sorted(members.items())]
+        update_rows(self.cur, self.mark, instruments, MEMBER_COLS, "id", rows)
         if state.tier_changes:
             self.cur.executemany(
                 _HISTORY.format(v=markers(self.mark, 6)),
@@ -185,8 +177,7 @@ class LoyaltyRepository:
     # --- members ----------------------------------------------------------------------------
     def member(self, instrument_id: str) -> Any:
         """The member's state (core Member) or None."""
-        sql = f"SELECT {_MEMBER_COLS} FROM loyalty_members WHERE instrument_id {{in_ids}}"
-        rows = select_in(self.cur, self.mark, sql, [instrument_id])
+        rows = select_in(self.cur, self.mark, _SELECT_MEMBERS, [instrument_id])
         return member_from_row(rows[0]) if rows else None
 
     def tier_history(self, instrument_id: str, limit: int) -> list[TierHistoryRow]:
@@ -200,25 +191,26 @@ class LoyaltyRepository:
 
     def due_expiry(self, now: int, after: str, limit: int = RUN_CHUNK) -> list[str]:
         """Members with a lot past its expiry at `now`, in id order after `after` (paging)."""
-        m = loyalty_members.c
+        m = instruments.c
         rows = self.conn.execute(
-            select(m.instrument_id).where(m.next_expiry <= now, m.instrument_id > after)
-            .order_by(m.instrument_id).limit(limit)
+            select(m.id).where(m.next_expiry <= now, m.id > after)
+            .order_by(m.id).limit(limit)
         ).all()  # fmt: skip
         return [r[0] for r in rows]
 
     def due_review(self, now: int, after: str, limit: int = RUN_CHUNK) -> list[str]:
-        m = loyalty_members.c
+        m = instruments.c
         rows = self.conn.execute(
-            select(m.instrument_id).where(m.review_at <= now, m.instrument_id > after)
-            .order_by(m.instrument_id).limit(limit)
+            select(m.id).where(m.review_at <= now, m.id > after)
+            .order_by(m.id).limit(limit)
         ).all()  # fmt: skip
         return [r[0] for r in rows]
 
     def outstanding(self, programs: Iterable[str]) -> dict[str, int]:
-        m = loyalty_members.c
+        m = instruments.c
         rows = self.conn.execute(
-            select(m.program_id, func.count()).where(m.program_id.in_(list(programs)))
+            select(m.program_id, func.count())
+            .where(m.program_id.in_(list(programs)), m.tier.is_not(None))
             .group_by(m.program_id)
         ).all()  # fmt: skip
         return {r[0]: int(r[1]) for r in rows}
@@ -243,17 +235,18 @@ class LoyaltyRepository:
     def members_expiring(self, program: str, until: int, after: str, limit: int = RUN_CHUNK
                          ) -> list[Any]:  # fmt: skip
         """Members of a program with a lot expiring by `until` (paging by instrument id)."""
-        m = loyalty_members.c
+        m = instruments.c
         rows = self.conn.execute(
-            select(m.instrument_id, m.program_id, m.tier, m.floor_tier, m.tier_since,
+            select(m.id, m.program_id, m.tier, m.floor_tier, m.tier_since,
                    m.review_at, m.debt, m.lots, m.days, m.days_spend, m.days_points,
                    m.next_expiry)
-            .where(m.program_id == program, m.next_expiry <= until, m.instrument_id > after)
-            .order_by(m.instrument_id).limit(limit)
+            .where(m.program_id == program, m.next_expiry <= until, m.id > after,
+                   m.tier.is_not(None))
+            .order_by(m.id).limit(limit)
         ).all()  # fmt: skip
         return [member_from_row(tuple(r)) for r in rows]
 
     def total_debt(self, program: str) -> int:
-        m = loyalty_members.c
+        m = instruments.c
         q = select(func.coalesce(func.sum(m.debt), 0)).where(m.program_id == program)
         return int(self.conn.execute(q).scalar_one())

@@ -135,12 +135,30 @@ def earning_from_json(text: str | None) -> Earning | None:
                    debt, data.get("v", ""), data.get("c", 0))  # fmt: skip
 
 
+_TEXTS: dict[object, str] = {}  # the JSON of rule-name lists and tier names seen (a few)
+_TEXTS_MAX = 1024
+
+
+def _json_once(value: tuple[str, ...] | str) -> str:
+    """JSON of a rule-name list or a tier name: a program has a handful of each, so the
+    purchase path looks them up instead of calling json.dumps twice per sale."""
+    found = _TEXTS.get(value)
+    if found is None:
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.clear()
+        data = list(value) if isinstance(value, tuple) else value
+        found = _TEXTS[value] = json.dumps(data, ensure_ascii=False, separators=_SEP)
+    return found
+
+
 def _purchase_json(tx: Transaction, done: Earning) -> str:
     lot = f"[{done.lot[0]},{done.lot[1]}]" if done.lot else "null"
-    names = json.dumps(list(done.rules), ensure_ascii=False, separators=_SEP)
-    tier = json.dumps(done.tier, ensure_ascii=False)
+    names = _json_once(done.rules)
+    tier = _json_once(done.tier)
     # The core applied it, so its tenders are known names (plain identifiers) and ints.
     tenders = ",".join(f'["{k}",{v}]' for k, v in tx.tenders)
     head = f'{{"t":[{tenders}],' if tx.tenders else "{"
-    return (f'{head}"o":[{done.earned},{lot},{done.debt_paid},{names},{done.spend},{done.day},'
-            f'[],{tier},{done.version},{done.clawed},{done.returned},{done.debt_added}]}}')
+    return (
+        f'{head}"o":[{done.earned},{lot},{done.debt_paid},{names},{done.spend},{done.day},'
+        f"[],{tier},{done.version},{done.clawed},{done.returned},{done.debt_added}]}}"
+    )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from cardsvc.core.bounds import (
@@ -103,8 +104,26 @@ instruments = Table(
     Column("valid_until", BigInteger, info=bounded(LATE_EPOCH)),
     Column("holds", Text, nullable=False, default="[]"),  # bounded list (Policy.max_holds)
     Column("store_id", String(ID)),  # where it was issued
+    # A member instrument's loyalty state (revision 0012; NULL on every other instrument and
+    # until a member first earns): kept in the card's own row, so a purchase reads and writes
+    # one row, not two (benchmarks/RESULTS.md, loyalty). `balance` is the sum of its lots.
+    Column("tier", String(32)),
+    Column("floor_tier", String(32)),
+    Column("tier_since", BigInteger, info=bounded(EPOCH)),
+    # the next tier review (None: at the lowest tier)
+    Column("review_at", BigInteger, info=bounded(LATE_EPOCH)),
+    Column("debt", BigInteger, info=bounded(BALANCE)),
+    Column("lots", Text),  # JSON [[expires_at, available_at, points], ...]
+    Column("days", Text),  # JSON [[local day, spend, points], ...], 12 months
+    Column("days_spend", BigInteger, info=bounded(BALANCE)),  # sums over `days`
+    Column("days_points", BigInteger, info=bounded(BALANCE)),
+    # the soonest lot expiry: what the expiry run looks for
+    Column("next_expiry", BigInteger, info=bounded(LATE_EPOCH)),
+    Column("member_updated_at", BigInteger, info=bounded(EPOCH)),
 )
 Index("ix_instruments_program", instruments.c.program_id)
+Index("ix_instruments_next_expiry", instruments.c.next_expiry)
+Index("ix_instruments_review_at", instruments.c.review_at)
 
 terminals = Table(
     "terminals",
@@ -193,6 +212,10 @@ transactions = Table(
 )
 Index("ix_transactions_instrument", transactions.c.instrument_id, transactions.c.at)
 Index("ix_transactions_card", transactions.c.card_uid, transactions.c.card_counter)
+# Rewards bought with points, counted per (campaign, item) for stock and per-member limits:
+# partial, so the sales that are nearly every row never maintain it (revision 0011).
+Index("ix_transactions_reward", transactions.c.program_id, transactions.c.ref,
+      sqlite_where=text("op = 'reward'"), postgresql_where=text("op = 'reward'"))  # fmt: skip
 
 postings = Table(
     "postings",
@@ -419,29 +442,7 @@ loyalty_rules = Table(
     UniqueConstraint("program_id", "effective_from", name="uq_loyalty_rules_program_effective"),
 )
 
-loyalty_members = Table(
-    "loyalty_members",
-    metadata,
-    # A member instrument's loyalty state; its points balance stays in `instruments` and always
-    # equals the sum of its lots.
-    Column("instrument_id", String(ID), primary_key=True),
-    Column("program_id", String(ID), nullable=False),
-    Column("tier", String(32), nullable=False),
-    Column("floor_tier", String(32), nullable=False),
-    Column("tier_since", BigInteger, nullable=False, info=bounded(EPOCH)),
-    # the next tier review (None: at the lowest tier)
-    Column("review_at", BigInteger, info=bounded(LATE_EPOCH)),
-    Column("debt", BigInteger, nullable=False, info=bounded(BALANCE)),
-    Column("lots", Text, nullable=False),  # JSON [[expires_at, available_at, points], ...]
-    Column("days", Text, nullable=False),  # JSON [[local day, spend, points], ...], 12 months
-    Column("days_spend", BigInteger, nullable=False, info=bounded(BALANCE)),  # sums over `days`
-    Column("days_points", BigInteger, nullable=False, info=bounded(BALANCE)),
-    # the soonest lot expiry: what the expiry run looks for
-    Column("next_expiry", BigInteger, info=bounded(LATE_EPOCH)),
-    Column("updated_at", BigInteger, nullable=False, info=bounded(EPOCH)),
-)
-Index("ix_loyalty_members_next_expiry", loyalty_members.c.next_expiry)
-Index("ix_loyalty_members_review_at", loyalty_members.c.review_at)
+# A member's loyalty state lives in its instrument's row (columns above, revision 0012).
 
 loyalty_tier_history = Table(
     "loyalty_tier_history",
@@ -541,5 +542,5 @@ rate_buckets = Table(
 )
 Index("ix_rate_buckets_updated", rate_buckets.c.updated_ms)
 
-# Shift (Z) reports from the counters (revision 0010), in their own module.
+# Shift (Z) reports from the counters (revision 0012), in their own module.
 from cardsvc.storage import shift_reports as shift_reports  # noqa: E402

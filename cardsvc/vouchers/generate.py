@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cardsvc.protocol.qr import QrClaims, QrSigner, encode
+from cardsvc.services.errors import Invalid
 from cardsvc.services.ingest import Actor, Submission
 from cardsvc.services.instructions import ServiceInstruction
+from cardsvc.services.loyalty_catalog import tier_only
 from cardsvc.storage.campaigns import CodeRow
 from cardsvc.vouchers.campaigns import Campaign, get_campaign, reserve_budget
 from cardsvc.vouchers.codes import code_hash, new_code, new_instrument_id
@@ -75,6 +77,10 @@ def generate(
     batch_id = "B-" + secrets.token_hex(8)
     with v.db.write() as uow:
         campaign = get_campaign(uow, campaign_id, for_update=True)
+        tier = tier_only(uow, campaign.id, now)
+        if tier is not None:
+            raise Invalid(f"campaign {campaign.id} is for the {tier} tier only: its vouchers are"
+                          " bought with points in the rewards catalog, never printed")  # fmt: skip
         reserved = reserve_budget(uow, campaign, count)
         uow.campaigns.add_batch(batch_id, campaign.id, count, reserved, now, by_user)
     pairs = _unique_codes(campaign, count, progress)

@@ -41,6 +41,11 @@ def _money(lang: str, unit: str, amount: int) -> str:
     return points(lang, amount) if unit == "PTS" else dong(amount)
 
 
+def _unbroken(amount: int) -> str:
+    """An amount inside a sentence: a no-break space, so '₫' never wraps to a line alone."""
+    return dong(amount).replace(" ", "\u00a0")
+
+
 def _conditions(lang: str, terms: dict[str, Any], claims: c.QrClaimsView | None) -> list[str]:
     """The terms in words: the ledger's when it answered, else what the code itself says."""
     src = dict(terms) if terms else {}
@@ -52,9 +57,9 @@ def _conditions(lang: str, terms: dict[str, Any], claims: c.QrClaimsView | None)
     if src.get("discount_bp"):
         out.append(t(lang, "cond_discount", pct=f"{src['discount_bp'] / 100:g}"))
     if src.get("discount_cap"):
-        out.append(t(lang, "cond_cap", amount=dong(int(src["discount_cap"]))))
+        out.append(t(lang, "cond_cap", amount=_unbroken(int(src["discount_cap"]))))
     if src.get("min_spend"):
-        out.append(t(lang, "cond_min_spend", amount=dong(int(src["min_spend"]))))
+        out.append(t(lang, "cond_min_spend", amount=_unbroken(int(src["min_spend"]))))
     if src.get("uses") is not None and src.get("kind") in ("eticket", "voucher"):
         key = "cond_entries" if src.get("kind") == "eticket" else "cond_uses"
         out.append(t(lang, key, n=src["uses"]))
@@ -78,8 +83,13 @@ def _history(lang: str, kind: str, unit: str, rows: list[dict[str, Any]],
             op = "entry"
         name = t(lang, f"op_{op}") if op in _OPS else t(lang, "op_other")
         amount = int(row.get("amount") or 0)
-        out.append((when(int(row.get("at") or 0), offset_h), name,
-                    _money(lang, unit, amount) if amount else ""))
+        out.append(
+            (
+                when(int(row.get("at") or 0), offset_h),
+                name,
+                _money(lang, unit, amount) if amount else "",
+            )
+        )
     return out
 
 
@@ -117,8 +127,12 @@ def shown(lang: str, look: c.Look, offset_h: int) -> Shown:
 def _validity(lang: str, s: Shown, start: Any, end: Any, offset_h: int) -> None:
     if start is not None:
         s.facts.append((t(lang, "valid_from"), when(int(start), offset_h)))
-    s.facts.append((t(lang, "valid_until"),
-                    when(int(end), offset_h) if end is not None else t(lang, "no_expiry")))
+    s.facts.append(
+        (
+            t(lang, "valid_until"),
+            when(int(end), offset_h) if end is not None else t(lang, "no_expiry"),
+        )
+    )
 
 
 def _offline(lang: str, look: c.Look, ledger: dict[str, Any], offset_h: int) -> Shown:

@@ -49,6 +49,10 @@ def sign_in(page: object, url: str, who: str, password: str = PASSWORD) -> None:
     page.click("#submit")  # type: ignore[attr-defined]
 
 
+def focused(page: object) -> str:
+    return str(page.evaluate("document.activeElement.id"))  # type: ignore[attr-defined]
+
+
 def fits(page: object) -> bool:
     return not page.evaluate(  # type: ignore[attr-defined]
         "document.documentElement.scrollWidth > window.innerWidth + 1"
@@ -79,9 +83,11 @@ def test_admin_walks_every_page_in_both_languages(served: str, browser: object, 
 def test_sign_in_refusals_and_lock_out_in_the_browser(served: str, browser: object) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
     page.goto(served + "/admin/?lang=en")
+    assert focused(page) == "username"  # the cursor waits where the user types first
     for _ in range(4):
         sign_in(page, served, "anna", "wrong-password-1")
         assert "username or password is not right" in page.inner_text("#error")
+        assert focused(page) == "password"  # the name is kept: retype only the password
     sign_in(page, served, "anna", "wrong-password-1")
     assert "locked" in page.inner_text("#error")
     assert fits(page)

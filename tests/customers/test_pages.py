@@ -32,8 +32,9 @@ def test_join_over_http(world: World) -> None:
     assert row["home_store"] == "S1" and row["birthday"]["day"] == 29
     again = world.http.post("/join", data={**FORM, "lang": "en"})
     assert again.status_code == 409 and "already a member" in again.text
-    friend = world.http.post("/join", data={**FORM, "phone": "0912345678",
-                                            "ref": row["referral_code"].lower()})
+    friend = world.http.post(
+        "/join", data={**FORM, "phone": "0912345678", "ref": row["referral_code"].lower()}
+    )
     assert friend.status_code == 201
     referred = expect(world.get("/v1/customers?phone=0912345678"))["customers"][0]
     assert referred["referred_by"] == row["id"] and referred["consent"]["given"]
@@ -62,8 +63,9 @@ def test_feedback_over_http(world: World, till: Till) -> None:
     assert form.status_code == 200 and "Cửa hàng S1" in form.text
     none = world.http.post(f"/feedback/{sale.id}", data={"rating": "", "lang": "en"})
     assert none.status_code == 422 and "choose 1 to 5 stars" in none.text
-    done = world.http.post(f"/feedback/{sale.id}", data={"rating": "2", "comment": "Chậm",
-                                                         "lang": "en"})
+    done = world.http.post(
+        f"/feedback/{sale.id}", data={"rating": "2", "comment": "Chậm", "lang": "en"}
+    )
     assert done.status_code == 201 and "20 points" in done.text and 'id="case"' in done.text
     assert world.http.get(f"/feedback/{sale.id}").status_code == 409
     again = world.http.post(f"/feedback/{sale.id}", data={"rating": "5", "lang": "vi"})
@@ -162,6 +164,8 @@ def test_feedback_in_a_browser(world: World, till: Till, site: str, browser: Any
     assert "đã được góp ý" in page.inner_text("#message")
     page.goto(site + f"/feedback/{sales[1].id}?lang=en")
     assert "Tell us about your visit" in page.inner_text("h1")
+    stars = page.locator("#feedback-form .star .sr").all_text_contents()
+    assert stars == ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]  # read aloud
     page.click("#submit")  # no stars chosen: the browser asks for one (required)
     assert page.locator("#thanks").count() == 0
     page.click("label[for=rating-5]")

@@ -57,6 +57,8 @@ def test_demo_loads_a_month_and_prints_where_to_look(
     assert main(["demo", "--no-serve", "--dir", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "30 days of history" in out and "admin API token  cs_" in out
+    expired = re.search(r"(\d+) gift cards expired into breakage", out)
+    assert expired is not None and int(expired.group(1)) > 0  # the breakage report has rows
     for pid, _name, _role, _store, password in PEOPLE:
         assert f"{pid:<10} {password}" in out
     vouchers = printed_codes(out, "  voucher codes")
@@ -177,7 +179,7 @@ def _the_store_side_works(out: str) -> None:
     voucher = Path(printed_codes(out, "  voucher codes")[0][1]).with_suffix(".txt")
     ticket = Path(printed_codes(out, "  e-tickets")[0][1]).with_suffix(".txt")
     look = httpx.post(kiosk + "/look", data={"payload": voucher.read_text().strip()}, timeout=30)
-    assert "Phiếu giảm giá" in look.text and "100.000 ₫" in look.text
+    assert "Phiếu mua hàng" in look.text and "100.000 ₫" in look.text
     tap = httpx.post(kiosk + "/tap", timeout=30)
     assert t("vi", "blank_card") in tap.text  # the demo card, not issued yet
     entry = httpx.post(gate + "/scan", data={"payload": ticket.read_text().strip()}, timeout=30)

@@ -10,6 +10,7 @@ import pytest
 from cardsvc.cli import main
 from cardsvc.core import InstrumentKind, InstrumentSpec, Unit
 from cardsvc.services.programs import create_program
+from cardsvc.settings import get_settings
 from cardsvc.storage.unit_of_work import Database
 
 
@@ -17,6 +18,7 @@ from cardsvc.storage.unit_of_work import Database
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     monkeypatch.setenv("CARDSVC_DATABASE_URL", url)
+    get_settings.cache_clear()  # the command reads this test's database, not an earlier one's
     monkeypatch.delenv("CARDKEYS_PASSPHRASE", raising=False)
     db = Database.open(url)
     spec = InstrumentSpec(InstrumentKind.MEMBER, Unit.POINTS, "LOYAL", max_balance=10**9)
@@ -47,6 +49,37 @@ def test_rules_set_up_shown_and_runs_idempotent(
     for _ in range(2):
         assert main(["loyalty", "run", "expiry"]) == 0
         assert json.loads(capsys.readouterr().out.splitlines()[-1])["members"] == 0
+
+
+def test_a_rewards_catalog_and_the_refund_option_from_a_file(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cardsvc.vouchers.campaigns import CampaignIn, create_campaign
+
+    db = Database.open(db_url)
+    with db.write() as uow:
+        cafe = CampaignIn(id="CAFE", name="Cà phê", kind="voucher", face_value=50_000,
+                          valid_until=1_900_000_000)  # fmt: skip
+        create_campaign(uow, cafe, 0, None)
+    db.close()
+    coffee = {"id": "coffee", "name_vi": "Cà phê miễn phí", "name_en": "Free coffee",
+              "points": 300, "campaign": "CAFE", "min_tier": "gold", "per_member": 2}  # fmt: skip
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({
+        "effective_from": 1_830_000_000, "refund_spent": "deduct_cash", "rewards": [coffee],
+        "tiers": [{"name": "member", "threshold": 0}, {"name": "gold", "threshold": 10**7}],
+    }, ensure_ascii=False))  # fmt: skip
+    assert main(["loyalty", "rules", "--program", "LOYAL", "--file", str(rules)]) == 0
+    capsys.readouterr()
+    assert main(["loyalty", "show", "--program", "LOYAL"]) == 0
+    shown = json.loads(capsys.readouterr().out.splitlines()[0])["rules"]
+    assert shown["refund_spent"] == "deduct_cash"
+    assert shown["rewards"] == [["coffee", "Cà phê miễn phí", "Free coffee", 300, "CAFE",
+                                 "gold", 2, 0]]  # fmt: skip
+    unknown = {**coffee, "campaign": "NOPE", "min_tier": None}
+    rules.write_text(json.dumps({"effective_from": 1_830_000_001, "rewards": [unknown]}))
+    assert main(["loyalty", "rules", "--program", "LOYAL", "--file", str(rules)]) == 1
+    assert "no voucher campaign" in capsys.readouterr().err
 
 
 def test_the_journal_codec_round_trips_what_the_core_did() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from cardsvc.services import loyalty
-from cardsvc.storage.schema import loyalty_members
+from cardsvc.storage.schema import instruments
 from tests.ledger.books import assert_double_entry, posting_sums
 from tests.ledger.world import DAY, Till, World
 
@@ -80,6 +80,7 @@ def test_expiry_and_review_runs_are_idempotent_per_day(loyal: World, till: Till)
     assert review.done == 1
     with db.read() as uow:
         assert loyalty.member_tier(uow, M, loyal.clock()).tier == "member"
-        count = uow._conn.execute(select(func.count()).select_from(loyalty_members)).scalar()
+        members = select(func.count()).where(instruments.c.tier.is_not(None))
+        count = uow._conn.execute(members).scalar()
     assert count == 1
     assert loyalty.run_daily(db, committer, "review", loyal.clock()).members == 0

@@ -68,18 +68,35 @@ def test_no_check_in_where_the_event_does_not_list_the_kiosk(place: Venue, brows
 
 def test_a_voucher_by_qr_in_english_and_a_refused_code(place: Venue, browser: Any) -> None:
     now = int(time.time())
-    place.chain.post("/v1/campaigns", {"id": "P15", "name": "Giảm 15%", "kind": "voucher",
-                                       "discount_bp": 1500, "discount_cap": 40_000,
-                                       "min_spend": 100_000, "valid_until": now + 86_400})
+    place.chain.post(
+        "/v1/campaigns",
+        {
+            "id": "P15",
+            "name": "Giảm 15%",
+            "kind": "voucher",
+            "discount_bp": 1500,
+            "discount_cap": 40_000,
+            "min_spend": 100_000,
+            "valid_until": now + 86_400,
+        },
+    )
     voucher = place.tickets(1, "P15")[0]
     with kiosk_rig(place, "KIOSK1", VirtualReader()) as rig:
         page = new_page(browser, rig.app_url, WIDE, "en")
         wedge(page, voucher["qr"])
         assert page.inner_text("#title") == "Voucher"
         assert page.inner_text("#headline") == "Uses left: 1"
-        assert conditions(page) == ["15% off", "At most 40.000 ₫ off",
-                                    "For purchases of 100.000 ₫ or more", "Uses: 1"]  # fmt: skip
+        nbsp = "\u00a0"  # an amount's ₫ never wraps onto a line of its own
+        assert conditions(page) == [
+            "15% off", f"At most 40.000{nbsp}₫ off", f"For purchases of 100.000{nbsp}₫ or more",
+            "Uses: 1",
+        ]  # fmt: skip
         assert page.locator("#checkin").count() == 0
+        phone = new_page(browser, rig.app_url, PHONE)
+        wedge(phone, voucher["qr"])
+        assert phone.inner_text("#title") == "Phiếu mua hàng"  # as the counter and / name it
+        assert f"Áp dụng cho hoá đơn từ 100.000{nbsp}₫" in conditions(phone)
+        assert fits(phone)
         wedge(page, "CS1:DAMAGED")
         assert page.inner_text("#headline") == reason("en", "malformed")
         assert fits(page)
@@ -119,8 +136,10 @@ def test_a_prepaid_card_tapped_through_pcscd(
                             json={"program": "PREPAID", "amount": 200_000,
                                   "timeout_s": 10}).json()  # fmt: skip
         assert issued["code"] == "ok", issued
-        for lang, viewport, title, when_ in (("vi", PHONE, "Thẻ trả trước", "Phát hành"),
-                                             ("en", WIDE, "Prepaid card", "Issued")):
+        for lang, viewport, title, when_ in (
+            ("vi", PHONE, "Thẻ trả trước", "Phát hành"),
+            ("en", WIDE, "Prepaid card", "Issued"),
+        ):
             page = new_page(browser, rig.app_url, viewport, lang)
             with page.expect_navigation():
                 page.click("#tap")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
@@ -32,6 +33,7 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
             page = browser.new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
             page.goto(served + "/")
             assert page.locator("html").get_attribute("lang") == "vi"
+            assert page.evaluate("document.activeElement.id") == "q"  # ready to type or scan
             page.fill("#q", code["code"].lower())
             page.click("#check")
             page.wait_for_selector("#result")
@@ -50,5 +52,17 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
             page.fill("#q", "0000-0000-0000-0000-0")
             page.click("#check")
             assert "could not find" in page.inner_text("#message")
+            # A dead link or an unreadable form: a page in words with a way back, not JSON.
+            missing = page.goto(served + "/no-such-page")
+            assert missing is not None and missing.status == 404
+            assert "no such page" in page.inner_text("#message")
+            page.click("#home")
+            page.eval_on_selector("#q", "field => field.removeAttribute('maxlength')")
+            page.fill("#q", "A" * 1300)
+            page.click("#check")
+            assert "could not be read" in page.inner_text("#message")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         finally:
             browser.close()
+    api = httpx.get(served + "/no-such-page", timeout=10)  # programs still get the JSON shape
+    assert api.status_code == 404 and api.json()["error"] == "not_found"

@@ -98,3 +98,6 @@ def test_refusals_come_back_as_codes(env_any: Env) -> None:
     assert env.get("/v1/instruments/M-1")["balance"] == 700
     assert env.get("/v1/loyalty/members/M-3/rewards")["rewards"][0]["stock_left"] == 0
     assert env.get("/v1/instruments/G-2")["balance"] == 200_000
+    refused = env.post("/v1/campaigns/GOLDV/codes", {"count": 1}, 422)  # Gold's only: not printed
+    assert "gold tier only" in refused["detail"]
+    assert len(env.codes("CAFE", 1)) == 1  # a campaign for everyone still prints
