@@ -57,6 +57,9 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
             assert missing is not None and missing.status == 404
             assert "no such page" in page.inner_text("#message")
             page.click("#home")
+            page.click("#join-link")  # the sign-up is found from the start page
+            assert "Become a member" in page.inner_text("h1")
+            page.go_back()
             page.eval_on_selector("#q", "field => field.removeAttribute('maxlength')")
             page.fill("#q", "A" * 1300)
             page.click("#check")
