@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -14,6 +14,7 @@ from cardsvc.services.committer import Overloaded
 from cardsvc.services.isolation import RequestFailed
 from cardsvc.storage.faults import DatabaseUnavailable
 from cardsvc.vouchers.service import VouchersNotConfigured
+from cardsvc.web.error_page import error_page, wants_html
 
 _STATUS: dict[type[errors.ServiceError], int] = {
     errors.NotFound: 404,
@@ -51,8 +52,11 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Unknown paths, wrong methods, oversized bodies: the same shape as every other error.
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # Unknown paths, wrong methods, oversized bodies: the same shape as every other error
+        # (a person's browser on a dead link gets a page in words).
+        if exc.status_code in (404, 405) and wants_html(request):
+            return error_page(request, 404, "page_not_found")
         if exc.status_code == 400:  # a body that is not JSON: malformed, like any bad field
             return _error(422, "malformed_request", f"the body is not valid JSON ({exc.detail})")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -61,7 +65,9 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if wants_html(request):
+            return error_page(request, 422, "page_bad_request")
         return _error(422, "malformed_request", _describe(exc.errors()))
 
     @app.exception_handler(ValidationError)

@@ -21,7 +21,7 @@ from cardsvc.core.model import Instrument, InstrumentKind, Transaction
 _VOUCHER = InstrumentKind.VOUCHER
 
 
-def _item(tx: Transaction, rules: LoyaltyRules) -> Reward | R:
+def _item(tx: Transaction, rules: LoyaltyRules, now: int) -> Reward | R:
     """The catalog item `tx` buys, checked against the voucher terms and price it carries."""
     item = rules.reward(tx.ref) if tx.ref else None
     if item is None:
@@ -31,6 +31,8 @@ def _item(tx: Transaction, rules: LoyaltyRules) -> Reward | R:
         return R.INVALID_SPEC
     if spec.program != item.campaign:
         return R.REFERENCE_MISMATCH
+    if spec.valid_until is not None and now >= spec.valid_until:
+        return R.EXPIRED  # points are never spent on a voucher no one could use
     if tx.amount != item.points:
         return R.INVALID_AMOUNT  # the price the customer agreed to is no longer the price
     return item
@@ -60,7 +62,7 @@ def reward(ctx: Ctx, tx: Transaction) -> R:
     bad = usable(inst.status, inst.spec, tx, ctx.now)
     if bad:
         return bad
-    item = _item(tx, rules)
+    item = _item(tx, rules, ctx.now)
     if isinstance(item, R):
         return item
     voucher_id = tx.counterparty

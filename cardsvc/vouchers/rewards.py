@@ -64,7 +64,8 @@ def reward_voucher(
         if found is None or (terminal is not None and found[4] != terminal):
             raise NotFound(f"no reward {tx_id}")
         member, instrument, campaign_id, at, _ = found
-        campaign = get_campaign(uow, campaign_id)
+        # Locked (PostgreSQL): two first asks for one reward cannot both store its code.
+        campaign = get_campaign(uow, campaign_id, for_update=True)
         if uow.campaigns.code(hashed) is None:
             batch, cost = _batch_id(tx_id), campaign.worst_case_per_code()
             uow.campaigns.add_batch(batch, campaign_id, 1, cost, at, by_user)

@@ -6,11 +6,10 @@ and consulted on every tap, online or offline; its age bounds offline spending (
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from reader_agent.agent.localdb import LocalDb
+from reader_agent.agent.localdb import Connection, LocalDb
 
 HOTLIST_MAX = 1_000_000  # the ledger sends at most 100,000; refuse anything absurd
 
@@ -137,7 +136,7 @@ class Shifts:
             _close_open(conn, self.clock(), counted_cash)
 
 
-def _close_open(conn: sqlite3.Connection, now: int, counted_cash: int | None) -> None:
+def _close_open(conn: Connection, now: int, counted_cash: int | None) -> None:
     """Close the open shift and queue its (Z) report for the ledger, in one transaction: a
     closed shift always has its report queued (reader_agent.agent.zreports sends it)."""
     conn.execute("INSERT OR IGNORE INTO zreports (shift_id) "

@@ -16,6 +16,10 @@ from pathlib import Path
 
 SCHEMA_VERSION = 1
 
+# The connection a write or read block hands out; modules that take one name it from here
+# (only this module and the outbox talk to SQLite directly).
+Connection = sqlite3.Connection
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,

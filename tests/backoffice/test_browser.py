@@ -115,6 +115,18 @@ def test_staff_sees_their_pages_and_no_admin_page(served: str, browser: object, 
 
 
 @pytest.mark.browser
+def test_the_dashboard_chart_is_readable_on_a_phone(served: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    sign_in(page, served, "boss")
+    page.goto(served + "/admin/finance")
+    heights = page.eval_on_selector_all(
+        "#chart svg text", "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 10  # its 11-12 px type, not shrunk to a third
+    assert fits(page)  # the chart scrolls inside its card; the page does not
+
+
+@pytest.mark.browser
 def test_finance_downloads_an_export_and_picks_dates(served: str, browser: object) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
     sign_in(page, served, "boss")

@@ -1,32 +1,49 @@
 """Loyalty over random sequences: purchases (earning, spending points), refunds, voids, awards,
-deductions, expiry runs and tier reviews, with time moving by hours, days and to local midnight.
+deductions, rewards bought with points, expiry runs and tier reviews, with time moving by hours,
+days and to local midnight.
 
 After every step: points are never created without a purchase, award or refund posting; lots
 are never negative and sum to the balance; spending took soonest-expiring lots first; a
 purchase refunded in full (in parts or by void) has given back exactly what it earned and
 returned exactly what it spent; a member always holds at least the tier its rolling 12 months
-qualify it for, and never lost a tier except by review or refund.
+qualify it for, and never lost a tier except by review or refund; rewards never pass their
+limit, stock or tier, and each took its points soonest-expiring first with its voucher.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from cardsvc.core import InstrumentKind, LedgerState, Op, Policy, Posting, Transaction, apply
+from cardsvc.core import (
+    InstrumentKind,
+    InstrumentSpec,
+    LedgerState,
+    Op,
+    Policy,
+    Posting,
+    Transaction,
+    Unit,
+    apply,
+)
 from cardsvc.core import lots as lot_rules
 from cardsvc.core import tiers as tier_rules
 from cardsvc.core.calendar import DAY_S, day_start, local_day
+from cardsvc.core.loyalty_model import Reward
 from tests.core.helpers import PROGRAM, check_invariants, spec
 from tests.core.loyalty_helpers import OFFSET, local, rules
 
 MEMBERS = ("m1", "m2")
 STORE = "s1"
+REWARDS = (
+    Reward("cafe", "Cà phê", "Coffee", 300, "CAFE", per_member=3, stock=5),
+    Reward("gold", "Quà Vàng", "Gold gift", 200, "GOLD-V"),  # GOLD-V: the gold tier's only
+)
 RULES = rules(expiry_months=2, pending_days=2, spend_max_share_bp=5_000,
-              tiers=rules().tiers)  # fmt: skip
+              tiers=rules().tiers, rewards=REWARDS)  # fmt: skip
 CREDITORS = {f"promo:{PROGRAM}", f"settle:{STORE}"}
 CREDITING_OPS = {Op.PURCHASE, Op.AWARD, Op.REFUND, Op.VOID, Op.ISSUE}
 
@@ -41,6 +58,7 @@ class LoyaltyMachine(RuleBasedStateMachine):
         self.ids = 0
         self.sales: list[Transaction] = []
         self.reversed: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
+        self.rewards: dict[tuple[str, str], int] = defaultdict(int)  # (item, member) -> bought
         for m in MEMBERS:
             issue = Transaction(self._id(), Op.ISSUE, m, 0, store=STORE,
                                 spec=spec(InstrumentKind.MEMBER, max_balance=10**9))  # fmt: skip
@@ -116,6 +134,27 @@ class LoyaltyMachine(RuleBasedStateMachine):
         op = Op.AWARD if up else Op.DEDUCT
         self._apply(Transaction(self._id(), op, m, points, store=STORE, reason="test"))
 
+    @rule(m=st.sampled_from(MEMBERS), item=st.sampled_from(REWARDS))
+    def reward(self, m: str, item: Reward) -> None:
+        member = self.state.members.get(m)
+        before = dict(member.copy().lots) if member else {}
+        tier = member.tier if member else "member"
+        terms = InstrumentSpec(InstrumentKind.VOUCHER, Unit.VND, item.campaign,
+                               valid_until=self.now + 30 * DAY_S, partial=False,
+                               max_balance=50_000, uses=1)  # fmt: skip
+        tx = Transaction(self._id(), Op.REWARD, m, item.points, store=STORE, ref=item.id,
+                         counterparty="v-" + str(self.ids), spec=terms)  # fmt: skip
+        code = self._apply(tx)
+        event(f"reward {item.id}: {code}")  # the statistics show that every outcome happens
+        if code != "ok":
+            return
+        assert RULES.tier_rank(tier) >= RULES.reward_rank(item), "a tier-only reward"
+        done = self.state.records[tx.id].loyalty
+        assert done is not None and sum(n for _, _, n in done.spent) == item.points
+        self._soonest_first(before, done.spent)
+        assert self.state.instruments[done.voucher].balance == 50_000
+        self.rewards[(item.id, m)] += 1
+
     @rule(m=st.sampled_from(MEMBERS))
     def expiry_run(self, m: str) -> None:
         self._apply(Transaction(self._id(), Op.EXPIRE_POINTS, m, store=STORE))
@@ -146,16 +185,24 @@ class LoyaltyMachine(RuleBasedStateMachine):
             assert kept.days_spend == sum(s for s, _ in m.days.values())
 
     @invariant()
+    def rewards_within_their_limits(self) -> None:
+        for item in REWARDS:
+            bought = [self.rewards[(item.id, m)] for m in MEMBERS]
+            assert not item.per_member or max(bought) <= item.per_member
+            assert not item.stock or sum(bought) <= item.stock
+
+    @invariant()
     def no_points_without_a_posting(self) -> None:
-        for p in self.postings:
+        points = [p for p in self.postings if p.unit is Unit.POINTS]  # vouchers hold đồng
+        for p in points:
             if p.account.startswith("i:") and p.amount > 0:
                 op = self.state.records[p.tx_id].tx.op
                 assert op in CREDITING_OPS, (op, p)
         by_tx: dict[str, set[str]] = defaultdict(set)
-        for p in self.postings:
+        for p in points:
             if p.amount < 0 and not p.account.startswith("i:"):
                 by_tx[p.tx_id].add(p.account)
-        for p in self.postings:
+        for p in points:
             if p.account.startswith("i:") and p.amount > 0:
                 assert by_tx[p.tx_id] <= CREDITORS, by_tx[p.tx_id]
 

@@ -19,8 +19,9 @@ CATALOG = rules(rewards=(COFFEE, LOUNGE, GOLDV))
 
 
 def voucher_spec(campaign: str, value: int = 50_000, **fields: Any) -> InstrumentSpec:
-    return InstrumentSpec(InstrumentKind.VOUCHER, Unit.VND, campaign, valid_until=NOW + 90 * DAY,
-                          partial=False, max_balance=value, uses=1, **fields)  # fmt: skip
+    fields.setdefault("valid_until", NOW + 90 * DAY)
+    return InstrumentSpec(InstrumentKind.VOUCHER, Unit.VND, campaign, partial=False,
+                          max_balance=value, uses=1, **fields)  # fmt: skip
 
 
 def harness() -> LoyaltyHarness:
@@ -80,6 +81,8 @@ def test_refusals_change_nothing() -> None:
     assert buy(h, COFFEE, "V-5", points=250).code is R.INVALID_AMOUNT  # not the price
     assert buy(h, COFFEE, "V-6", spec=voucher_spec("OTHER")).code is R.REFERENCE_MISMATCH
     assert buy(h, COFFEE, "V-7", spec=None).code is R.INVALID_SPEC
+    late = voucher_spec("CAFE-50K", valid_until=NOW)  # the campaign's vouchers have expired
+    assert buy(h, COFFEE, "V-8", points=300, spec=late).code is R.EXPIRED
     assert buy(h, LOUNGE, "m").code is R.INVALID_OPERATION  # the voucher is not the card
     assert h.balance("m") == 250 and not h.state.reward_counts
     assert not any(i.startswith("V-") for i in h.state.instruments)

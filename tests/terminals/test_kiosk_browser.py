@@ -48,6 +48,8 @@ def test_a_ticket_by_qr_then_self_check_in(place: Venue, browser: Any) -> None:
         assert conditions(page) == ["2 lượt vào", "Không vào lại trong 10 phút",
                                     "Cổng vào: G1, KIOSK1"]  # fmt: skip
         assert "Phát hành" in page.inner_text("#history")
+        amount_heading = "e => getComputedStyle(e).textAlign"  # over its right-aligned column
+        assert page.eval_on_selector("#history th:last-child", amount_heading) == "right"
         assert fits(page)
         with page.expect_navigation():
             page.click("#checkin")

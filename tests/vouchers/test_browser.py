@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.support import CHROMIUM, CHROMIUM_ARGS, serving
@@ -51,5 +52,20 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
             page.fill("#q", "0000-0000-0000-0000-0")
             page.click("#check")
             assert "could not find" in page.inner_text("#message")
+            # A dead link or an unreadable form: a page in words with a way back, not JSON.
+            missing = page.goto(served + "/no-such-page")
+            assert missing is not None and missing.status == 404
+            assert "no such page" in page.inner_text("#message")
+            page.click("#home")
+            page.click("#join-link")  # the sign-up is found from the start page
+            assert "Become a member" in page.inner_text("h1")
+            page.go_back()
+            page.eval_on_selector("#q", "field => field.removeAttribute('maxlength')")
+            page.fill("#q", "A" * 1300)
+            page.click("#check")
+            assert "could not be read" in page.inner_text("#message")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         finally:
             browser.close()
+    api = httpx.get(served + "/no-such-page", timeout=10)  # programs still get the JSON shape
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
