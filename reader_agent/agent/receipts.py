@@ -15,6 +15,7 @@ from typing import Any
 
 from cardsvc.protocol.messages import TransactionMsg
 from reader_agent.agent.localdb import LocalDb
+from reader_agent.contract import POINTS_OPS
 
 SEARCH_MAX = 100
 NUMBER_DIGITS = 6
@@ -53,6 +54,8 @@ class Receipt:
     # A refund of a member's purchase under `deduct_cash`: đồng kept from the cash refund for
     # points the member had already spent (the ledger's loyalty answer).
     cash_deducted: int = 0
+    points_earned: int = 0  # a member's purchase: the points it earned (the ledger's answer)
+    unit: str = "VND"  # PTS: a member's points card (a loyalty answer, or an operation on points)
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,13 @@ class Receipts:
         seq, tx_id, body, state, code, balance, uid, at, shift_id, staff, offline, points = row
         msg = TransactionMsg.model_validate_json(body)
         short = f"{seq - first + 1:0{NUMBER_DIGITS}d}"
+        loyalty = json.loads(points) if points else {}
         return Receipt(
             tx_id, f"{self.terminal_id}-{short}", short, msg.op, msg.instrument, msg.amount,
             msg.purchase_amount, msg.funding, msg.ref, state, code, balance,
             msg.card.after if msg.card else None, uid, at, shift_id, staff, bool(offline),
-            int(json.loads(points).get("cash_deducted", 0)) if points else 0,
+            int(loyalty.get("cash_deducted", 0)), int(loyalty.get("earned", 0)),
+            "PTS" if points or msg.op in POINTS_OPS else "VND",
         )  # fmt: skip
 
     def get(self, tx_id: str) -> Receipt | None:

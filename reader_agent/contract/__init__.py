@@ -15,6 +15,7 @@ statuses), `routes` (every path). Import from this package: its names are the co
 """
 
 from reader_agent.contract.answers import (
+    POINTS_OPS,
     Answer,
     CardAnswer,
     CardProgram,
@@ -144,6 +145,7 @@ __all__ = [
     "LOOK_TAP",
     "OPEN_SHIFT",
     "OPERATIONS",
+    "POINTS_OPS",
     "PROGRAMS",
     "PURCHASE",
     "QUEUE",

@@ -209,6 +209,10 @@ class StaffList(Answer):
     staff: list[StaffEntry] = Field(default_factory=list)
 
 
+# Operations only a member's points card takes: a receipt of one is counted in points.
+POINTS_OPS = frozenset({"purchase", "reward", "award", "deduct"})
+
+
 class Receipt(Answer):
     """One operation of this till, as its receipt shows it."""
 
@@ -233,6 +237,8 @@ class Receipt(Answer):
     staff: str | None = None
     offline: bool = False
     cash_deducted: int = 0  # a member's refund: đồng kept from the cash for points spent
+    points_earned: int = 0  # a member's purchase: the points it earned
+    unit: str = "VND"  # the card's unit: VND, or PTS for a member's points (its balance after)
 
 
 class ReceiptList(Answer):

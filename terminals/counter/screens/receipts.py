@@ -18,7 +18,7 @@ from terminals.counter.agent_client import AgentError
 from terminals.counter.once import SaleIdReused
 from terminals.counter.outcomes import from_answer, from_error
 from terminals.counter.pages import Counter, CounterDep, LangDep, page, render, same_origin
-from terminals.counter.receipt_view import layout
+from terminals.counter.receipt_view import layout, listed
 from terminals.counter.text import t
 
 router = APIRouter()
@@ -64,7 +64,7 @@ def search(
         except AgentError as exc:
             problem = from_error(lang, exc)
     return render(counter, lang, "/receipts", "receipts.html", criteria=criteria, errors=errors,
-                  found=found, problem=problem)  # fmt: skip
+                  found=found, problem=problem, listed=lambda r: listed(lang, r))  # fmt: skip
 
 
 def _receipt_or_error(counter: Counter, lang: str, tx_id: str) -> Receipt | HTMLResponse:

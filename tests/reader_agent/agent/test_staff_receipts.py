@@ -121,3 +121,20 @@ def test_a_member_refund_receipt_keeps_the_cash_kept_for_spent_points(db: LocalD
     found, other = receipts.get(refund.id), receipts.get(plain.id)
     assert found is not None and found.cash_deducted == 6_100
     assert other is not None and other.cash_deducted == 0
+    assert (found.unit, other.unit) == ("PTS", "VND")  # a loyalty answer: a points card
+
+
+def test_a_member_purchase_receipt_is_counted_in_points(db: LocalDb) -> None:
+    """A purchase's receipt carries what it earned; it is a points receipt even before the
+    ledger answers (offline, no loyalty answer yet)."""
+    outbox = Outbox(db, 100, Clock())
+    bought = outbox.reserve(_tx("purchase", 20, purchase_amount=250_000))  # type: ignore[arg-type]
+    waiting = outbox.reserve(_tx("purchase", 0, purchase_amount=90_000))  # type: ignore[arg-type]
+    earned = LoyaltyMsg(earned=25, spent=20, tier="silver")
+    outbox.record_results([ResultMsg(id=bought.id, seq=bought.seq, code="ok", loyalty=earned,
+                                     balance_after=1_205)])  # fmt: skip
+    receipts = Receipts(db, "S1-QUAY1")
+    found, offline = receipts.get(bought.id), receipts.get(waiting.id)
+    assert found is not None and (found.unit, found.points_earned) == ("PTS", 25)
+    assert found.balance_after == 1_205
+    assert offline is not None and (offline.unit, offline.points_earned) == ("PTS", 0)
