@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from cardsvc.backoffice.fmt import ZONE
 from cardsvc.services.finance import Report
 
-DATE_FMT, DATETIME_FMT = "%d/%m/%Y", "%d/%m/%Y %H:%M:%S"
+DATE_FMT, DATETIME_FMT, MONTH_FMT = "%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%m/%Y"
 XLSX_MONEY = '#,##0 "₫"'
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,7 +45,7 @@ def to_csv(report: Report, titles: list[str], total_label: str) -> bytes:
             if isinstance(v, datetime):
                 v = v.strftime(DATETIME_FMT)
             elif isinstance(v, date):
-                v = v.strftime(DATE_FMT)
+                v = v.strftime(MONTH_FMT if c.kind == "month" else DATE_FMT)
             cells.append("" if v is None else v)
         if row is report.totals:
             cells[0] = total_label
@@ -72,6 +72,8 @@ def to_xlsx(report: Report, titles: list[str], total_label: str, sheet: str) -> 
                 cell.number_format = XLSX_MONEY
             elif c.kind == "date" and cell.value != total_label:
                 cell.number_format = "dd/mm/yyyy"
+            elif c.kind == "month" and cell.value != total_label:
+                cell.number_format = "mm/yyyy"
             elif c.kind == "datetime" and cell.value != total_label:
                 cell.number_format = "dd/mm/yyyy hh:mm:ss"
             if row is report.totals:

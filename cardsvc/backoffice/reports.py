@@ -78,6 +78,8 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return fmt.number(int(value))
     if kind == "date":
         return str(value.strftime("%d/%m/%Y"))
+    if kind == "month":  # a month's first day stands for the month: 07/2025, not 01/07/2025
+        return str(value.strftime("%m/%Y"))
     if kind == "datetime":
         return fmt.when(int(value), lang)
     return str(value)

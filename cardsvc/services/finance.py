@@ -229,7 +229,7 @@ def breakage(uow: UnitOfWork, first: date, last: date, store: str | None) -> Rep
             lines[(bucket(day_of(day_n), "month"), program, s)] += amount
     rows = [{"month": m, "program": p, "store": s, "expired": v}
             for (m, p, s), v in sorted(lines.items()) if v]  # fmt: skip
-    cols = columns("month:date", "program", "store", "expired:money")
+    cols = columns("month:month", "program", "store", "expired:money")
     report = Report("breakage", cols, rows)
     report.totals = {"month": None, "program": None, "store": None,
                      "expired": report.total("expired")}  # fmt: skip

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from terminals.counter.pages import CrossSiteRequest
 from terminals.unattended.text import pick_lang, t
@@ -73,3 +75,10 @@ def install_common(app: FastAPI, default_lang: str) -> None:
     @app.exception_handler(RequestValidationError)
     def malformed(request: Request, exc: RequestValidationError) -> HTMLResponse:
         return plain(request, "invalid", 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def missing(request: Request, exc: StarletteHTTPException) -> Response:
+        # a stale bookmark on the kiosk's screen: words and the way back, not {"detail": ...}
+        if exc.status_code in (404, 405):
+            return plain(request, "page_missing", 404)
+        return await http_exception_handler(request, exc)

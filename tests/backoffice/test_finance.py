@@ -173,7 +173,9 @@ def test_breakage_recognised_with_postings(books: World) -> None:
     assert books.view("G1")["status"] == "expired"
     page = b.get("/admin/finance/breakage?start=2025-07-01&end=2025-07-31&format=csv")
     rows = list(csv.reader(io.StringIO(page.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[1][1:] == ["Thẻ quà tặng", "Cửa hàng S2", "700000"]
+    assert rows[1] == ["07/2025", "Thẻ quà tặng", "Cửa hàng S2", "700000"]  # a month, not a day
+    shown = b.get("/admin/finance/breakage?start=2025-07-01&end=2025-07-31").text
+    assert '<td class="">07/2025</td>' in shown
     with books.ledger.db.engine.connect() as conn:
         moved = (
             conn.execute(select(postings.c.amount).where(postings.c.account == "breakage:GIFT"))

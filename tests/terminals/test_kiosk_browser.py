@@ -99,6 +99,10 @@ def test_a_voucher_by_qr_in_english_and_a_refused_code(place: Venue, browser: An
         assert phone.inner_text("#title") == "Phiếu mua hàng"  # as the counter and / name it
         assert f"Áp dụng cho hoá đơn từ 100.000{nbsp}₫" in conditions(phone)
         assert fits(phone)
+        missing = page.goto(rig.app_url + "/no-such-page")
+        assert missing is not None and missing.status == 404
+        assert t("en", "page_missing") in page.inner_text("body")  # words, not JSON
+        page.click("a[href='/']")
         wedge(page, "CS1:DAMAGED")
         assert page.inner_text("#headline") == reason("en", "malformed")
         assert fits(page)
