@@ -269,8 +269,17 @@ def _window_reason(c: QrClaims, now: int, revoked: Container[str]) -> QrReason:
     return QrReason.OK
 
 
+# Keys a person may have typed just before a keyboard-wedge scan that a busy till's browser
+# took for part of it: a payload found this far into a scan is the scan (its signature, not its
+# position, is what makes it valid).
+SCAN_LEAD_MAX = 16
+
+
 def normalise_scan(text: str) -> str:
-    """What a scanner or a paste delivers, without the line ends scanners add and the blanks a
-    paste puts in front. Trailing spaces stay: a space is a base45 character and may end a
-    payload (a payload never starts with one: it starts with its prefix)."""
-    return text.strip("\r\n\t").lstrip(" \r\n\t")
+    """What a scanner or a paste delivers, without the line ends scanners add, the blanks a
+    paste puts in front, and up to SCAN_LEAD_MAX stray keys before the prefix. Trailing spaces
+    stay: a space is a base45 character and may end a payload (a payload never starts with one:
+    it starts with its prefix)."""
+    text = text.strip("\r\n\t").lstrip(" \r\n\t")
+    at = text.find(PREFIX, 0, SCAN_LEAD_MAX + len(PREFIX))
+    return text[at:] if at > 0 else text

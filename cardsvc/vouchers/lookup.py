@@ -51,7 +51,7 @@ def resolve_payload(v: Vouchers, text: str) -> tuple[Found, qr.QrCheck]:
 
 
 def looks_like_payload(text: str) -> bool:
-    return text.strip().startswith(qr.PREFIX)
+    return qr.normalise_scan(text).startswith(qr.PREFIX)
 
 
 def instrument_or_none(uow: UnitOfWork, instrument_id: str) -> dict[str, Any] | None:

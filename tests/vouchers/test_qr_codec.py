@@ -127,3 +127,19 @@ def test_wrong_purpose_and_other_versions() -> None:
 @pytest.mark.parametrize("junk", ["", "CS1:", "CS2:ABC", "hello", "CS1:%%%", "CS1:" + "A" * 2000])
 def test_junk_is_malformed(junk: str, keys: tuple[qr.QrSigner, Keyring]) -> None:
     assert qr.verify(junk, keys[1], T0).reason is QrReason.MALFORMED
+
+
+def test_a_scan_with_stray_keys_before_it_is_still_the_scan(
+    keys: tuple[qr.QrSigner, Keyring],
+) -> None:
+    """A busy till's browser may take a person's last keys for the start of a wedge scan: up
+    to SCAN_LEAD_MAX of them before the prefix are dropped; more, and the text is not a scan."""
+    signer, ring = keys
+    text = qr.encode(CLAIMS, signer)
+    for lead in ("67", "1234567", "x" * qr.SCAN_LEAD_MAX):
+        scanned = qr.normalise_scan(lead + text + "\r\n")
+        assert scanned == text
+        assert qr.verify(scanned, ring, T0 + 60).reason is QrReason.OK
+    too_far = "x" * (qr.SCAN_LEAD_MAX + 1) + text
+    assert qr.normalise_scan(too_far) == too_far
+    assert qr.verify(qr.normalise_scan(too_far), ring, T0 + 60).reason is QrReason.MALFORMED
