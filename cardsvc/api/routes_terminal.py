@@ -117,6 +117,7 @@ def terminal_lookup(
     one."""
     view = with_loyalty(uow, queries.card_instrument_view(uow, instrument_id), ledger.clock())
     view["customer"] = customer_badge(uow, str(view["id"]), ledger.clock())
+    view["reloadable"] = queries.takes_top_ups(uow, view)
     return view
 
 

@@ -33,6 +33,9 @@ class InstrumentView(BaseModel):
     )
     customer: dict[str, Any] | None = Field(
         None, description="terminals: the customer it belongs to (id, name, birthday_week)")
+    reloadable: bool | None = Field(
+        None, description="terminals: whether it takes top-ups (a gift card may not), so a "
+        "terminal refuses one before it writes the card")
 
 
 class HistoryEntry(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cardsvc.core.checks import reloadable
 from cardsvc.core.media import uid_named
 from cardsvc.services.errors import NotFound
 from cardsvc.storage.unit_of_work import UnitOfWork
@@ -25,6 +26,13 @@ def card_instrument_view(uow: UnitOfWork, name: str) -> dict[str, Any]:
     uid = uid_named(name)
     medium = uow.media.for_uids([uid]).get(uid) if uid is not None else None
     return instrument_view(uow, medium.instrument if medium is not None else name)
+
+
+def takes_top_ups(uow: UnitOfWork, view: dict[str, Any]) -> bool | None:
+    """Whether the core would take a top-up of this instrument by its program's rule (None:
+    the program is gone)."""
+    found = uow.programs.terms(str(view["program"]))
+    return None if found is None else reloadable(found[0])
 
 
 def instrument_history(uow: UnitOfWork, instrument_id: str, limit: int) -> list[dict[str, Any]]:

@@ -176,6 +176,9 @@ class Agent:
                 return earlier
             if req.op == "issue":
                 return self._issue(reader, uid, req)
+            refused = self._top_up_refused(req, uid)
+            if refused is not None:
+                return refused
             with contextlib.suppress(PurseCardError):  # blank: the operation says so
                 self._write_updates(reader, uid)
             return self.flows.operate(reader, uid, req)
@@ -205,6 +208,16 @@ class Agent:
         except httpx.HTTPError as exc:
             return _refusal(req, uid, AgentCode.LEDGER_UNAVAILABLE, str(exc))
         return _refund_bar(req, uid, sale)
+
+    def _top_up_refused(self, req: ValueRequest, uid: bytes) -> TapResult | None:
+        """A top-up of a card whose program takes none (a gift card) is refused before the
+        card is written, never credited then set back. Top-ups need the ledger anyway."""
+        if req.op != "top_up":
+            return None
+        view = self._lookup(instrument_for_uid(uid))
+        if view is not None and view.get("reloadable") is False:
+            return _refusal(req, uid, "not_reloadable", "this card's program takes no top-ups")
+        return None
 
     def _issue(self, reader: Reader, uid: bytes, req: ValueRequest) -> TapResult:
         """A blank card is personalised first (once); then the ledger issues its instrument."""

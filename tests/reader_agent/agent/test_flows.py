@@ -167,3 +167,21 @@ def test_a_top_up_that_loses_the_ledger_is_set_back_not_queued(
             time.sleep(0.2)
     assert chain.balance() == 300_000 and chain.alerts() == []  # nothing moved in the ledger
     assert runtime.outbox.count(State.READY) == 0
+
+
+def test_a_gift_card_top_up_is_refused_before_the_card_is_written(
+    runtime: AgentRuntime, chain: Chain
+) -> None:
+    """A program that takes no top-ups (a gift card) is refused by its ledger view before the
+    purse moves: no credit then set back, no journal row, the card's counter unchanged."""
+    chain.post("/v1/programs", {"id": "GIFT", "name": "Thẻ quà tặng", "kind": "gift",
+                                "unit": "VND", "max_balance": 5_000_000})  # fmt: skip
+    sold = runtime.agent.issue("GIFT", 200_000, WAIT)
+    assert (sold.code, sold.card_value) == ("ok", 200_000), sold
+    before = runtime.agent.tap(WAIT)
+    refused = runtime.agent.top_up(50_000, WAIT)
+    assert (refused.code, refused.compensated) == ("not_reloadable", False), refused
+    after = runtime.agent.tap(WAIT)
+    assert (after.card_value, after.card_counter) == (before.card_value, before.card_counter)
+    assert chain.balance() == 200_000
+    assert [h["op"] for h in chain.history()] == ["issue"]
