@@ -23,6 +23,7 @@ class CardView:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     issued: bool = False  # the ledger knows the instrument: top up / sale make sense
+    takes_top_ups: bool = False  # issued, and its program takes cash top-ups (no gift, no points)
 
 
 def _status_key(card: CardAnswer, ledger: dict[str, Any] | None) -> str:
@@ -49,10 +50,17 @@ def _balance_rows(lang: str, card: CardAnswer, ledger: dict[str, Any] | None) ->
     return rows
 
 
+def _takes_top_ups(ledger: dict[str, Any]) -> bool:
+    """What the ledger would refuse is not offered: a gift card's program may take no top-ups,
+    and points are never sold for cash."""
+    return ledger.get("reloadable") is not False and ledger.get("unit") != "PTS"
+
+
 def card_view(lang: str, card: CardAnswer, utc_offset_h: int) -> CardView:
     ledger = card.ledger if card.ledger and "error" not in card.ledger else None
     key = _status_key(card, card.ledger)
     view = CardView(card.kind, key, issued=ledger is not None)
+    view.takes_top_ups = ledger is not None and _takes_top_ups(ledger)
     view.rows.append((t(lang, "card_kind"), t(lang, "card_kind_" + card.kind)))
     if ledger and ledger.get("kind"):
         view.rows.append((t(lang, "card_program"), t(lang, "kind_" + str(ledger["kind"]))))
