@@ -142,7 +142,9 @@ def purchase(ctx: Ctx, tx: Transaction) -> R:
     base = earning_base(rules, tx.purchase_amount, tx.excluded, tx.tenders, tx.amount)
     earned, names = judge(rules, tier, tx.store, at, base)
     if tx.amount:
-        have = lots.spendable(existing, ctx.now) if existing is not None else 0
+        # Not yet a member: a balance from before the rules is one lot spendable at once
+        # (member_of makes it so), as the counter's view and rewards count it.
+        have = lots.spendable(existing, ctx.now) if existing is not None else inst.balance
         if have < tx.amount:
             return R.INSUFFICIENT_FUNDS
     if inst.balance - tx.amount + earned > inst.spec.max_balance:

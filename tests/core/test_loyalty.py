@@ -4,7 +4,7 @@ tiers (upgrade at once, downgrade at review), refunds and voids (clawback, debt)
 
 from __future__ import annotations
 
-from cardsvc.core import Funding, Multiplier, Op, ResultCode, Unit, tiers
+from cardsvc.core import Funding, InstrumentKind, Multiplier, Op, ResultCode, Unit, tiers
 from cardsvc.core.calendar import (
     add_months,
     civil_from_days,
@@ -154,6 +154,20 @@ def test_points_are_spent_soonest_expiring_first() -> None:
     assert lots.pop((local(2027, 7, 2, 0, 0), 0)) == 9  # what this purchase earned (98.500 ₫)
     assert not lots
     assert h.account(SETTLE) == 15
+
+
+def test_points_from_before_the_rules_are_spendable_at_the_first_purchase() -> None:
+    """A card that held points before its program had rules (no member state yet): the
+    counter shows them spendable, rewards count them, and a purchase can spend them."""
+    h = LoyaltyHarness(rules())
+    h.now = local(2026, 3, 2)
+    h.issue("m", InstrumentKind.MEMBER, 50, max_balance=10**9)
+    assert "m" not in h.state.members
+    assert h.buy(100_000, points=10, id="first").code is R.OK
+    assert h.account(SETTLE) == 10
+    assert h.state.instruments["m"].balance == 50 - 10 + h.earned("first")
+    more = h.state.instruments["m"].balance + 1
+    assert h.buy(10_000_000, points=more).code is R.INSUFFICIENT_FUNDS  # no more than it has
 
 
 def test_points_pay_at_most_the_programs_share_of_the_bill() -> None:
