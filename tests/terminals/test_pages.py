@@ -12,12 +12,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from reader_agent import contract as c
 from terminals.counter.app import create_app
 from terminals.counter.outcomes import describe
 from terminals.counter.settings import CounterSettings
 from terminals.counter.text import t
 
-from .fake_agent import FakeAgent, error, tap_result
+from .fake_agent import FakeAgent, answer_of, error, tap_result
 from .test_text import ANSWER_CODES
 
 PATHS = {"sell": "/v1/issue", "top-up": "/v1/top-up", "redeem": "/v1/redeem",
@@ -275,6 +276,18 @@ def test_a_sale_shows_its_figures(
 def test_the_refund_link_fills_the_refund_form(counter: TestClient) -> None:
     page = counter.get("/refund?ref=4f1c&amount=50.000").text
     assert 'name="ref" value="4f1c"' in page and 'name="amount" value="50.000"' in page
+
+
+def test_sell_lists_a_prepaid_card_first(counter: TestClient, fake: FakeAgent) -> None:
+    """The ledger lists a gift card first; the sell screen puts the prepaid card first, so it is
+    the card sold when staff do not choose."""
+    fake.programs = answer_of(c.CardPrograms(programs=[
+        c.CardProgram(id="MEMBER", name="Thẻ thành viên", kind="member", unit="PTS"),
+        c.CardProgram(id="TET", name="Thẻ quà Tết", kind="gift", unit="VND"),
+        c.CardProgram(id="PREPAID", name="Thẻ trả trước", kind="prepaid", unit="VND"),
+    ]))  # fmt: skip
+    listed = re.findall(r'<option value="([A-Z]+)"', counter.get("/sell").text)
+    assert listed == ["PREPAID", "TET", "MEMBER"]
 
 
 def test_sell_sends_program_amount_and_sale_id(counter: TestClient, fake: FakeAgent) -> None:

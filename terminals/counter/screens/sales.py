@@ -66,11 +66,17 @@ class Programs:
         return next((p for p in self.found if p.id == program_id), None)
 
 
+# The order the sell screen lists programs in: the card most sales are (a reloadable prepaid
+# card) first, so it is the one chosen when staff do not choose; gift cards, then member cards.
+_KIND_ORDER = {"prepaid": 0, "gift": 1, "member": 2}
+
+
 def load_programs(counter: Counter, lang: str) -> Programs:
     try:
-        return Programs(counter.client.programs().programs)
+        found = counter.client.programs().programs
     except AgentError as exc:
         return Programs(error=from_error(lang, exc))
+    return Programs(sorted(found, key=lambda p: _KIND_ORDER.get(p.kind, len(_KIND_ORDER))))
 
 
 @dataclass
