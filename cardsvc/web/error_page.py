@@ -23,6 +23,8 @@ def error_page(request: Request, status: int, key: str) -> HTMLResponse:
     """The message `key` (page_not_found, page_bad_request) with a link to the start of the
     site the user was on: the back office's for /admin, else the customer page."""
     lang = pick_lang(request.query_params.get("lang"), request.cookies.get("lang"))
-    home = "/admin/" if request.url.path.startswith("/admin") else "/"
-    body = render("error.html", lang, message=t(lang, key), home=home)
+    admin = request.url.path.startswith("/admin")
+    heading = t(lang, "admin_heading") if admin else None  # not the customer page's heading
+    body = render("error.html", lang, message=t(lang, key), home="/admin/" if admin else "/",
+                  heading=heading)  # fmt: skip
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})

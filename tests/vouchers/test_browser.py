@@ -56,6 +56,12 @@ def test_customer_checks_a_gift_card_on_a_phone(env: Env, served: str) -> None:
             missing = page.goto(served + "/no-such-page")
             assert missing is not None and missing.status == 404
             assert "no such page" in page.inner_text("#message")
+            lost = page.goto(served + "/admin/no-such-page")  # the back office's own heading
+            assert lost is not None and lost.status == 404
+            assert page.inner_text("h1") == "Cards & vouchers back office"
+            assert page.get_attribute("#home", "href") == "/admin/"
+            page.goto(served + "/no-such-page")
+            assert page.inner_text("h1") == "Check a gift card, voucher or ticket"
             page.click("#home")
             page.click("#join-link")  # the sign-up is found from the start page
             assert "Become a member" in page.inner_text("h1")
