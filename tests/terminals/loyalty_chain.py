@@ -18,14 +18,16 @@ MEMBER = "card-" + MEMBER_UID.hex().upper()
 PROGRAMS = {"PREPAID": "Thẻ trả trước", "LOYAL": "Thành viên thân thiết"}
 
 
-def loyal_chain(chain: Chain, till: Till) -> None:
-    """The LOYAL program, rules in force from the next second (never in the past), and the
+TIERS: dict[str, object] = {"spend_max_share_bp": 5_000,
+         "tiers": [{"name": "Member", "threshold": 0},
+                   {"name": "Silver", "threshold": 1_000_000, "multiplier_bp": 12_500},
+                   {"name": "Gold", "threshold": 2_000_000, "multiplier_bp": 15_000}]}  # fmt: skip
+
+
+def loyal_chain(chain: Chain, till: Till, rules: dict[str, object] = TIERS) -> None:
+    """The LOYAL program, `rules` in force from the next second (never in the past), and the
     member card on the reader."""
     chain.post("/v1/programs", LOYAL)
-    rules: dict[str, object] = {"spend_max_share_bp": 5_000,
-             "tiers": [{"name": "Member", "threshold": 0},
-                       {"name": "Silver", "threshold": 1_000_000, "multiplier_bp": 12_500},
-                       {"name": "Gold", "threshold": 2_000_000, "multiplier_bp": 15_000}]}
     # a long timeout: on a loaded machine the ledger's first write may wait for the disk
     with httpx.Client(base_url=chain.server.url, headers=chain.admin, timeout=60) as http:
         for _ in range(5):  # a loaded machine may take longer than the second ahead

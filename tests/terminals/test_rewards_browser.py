@@ -11,16 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from reader_agent.emulate.ntag_card import EmulatedNtag
 from tests.reader_agent.agent.conftest import Chain, make_keystore
 from tests.terminals.browser_fixtures import chromium
 
 from .conftest import Till
-from .loyalty_chain import LOYAL, MEMBER, MEMBER_UID, PROGRAMS
+from .loyalty_chain import MEMBER, PROGRAMS, loyal_chain
 from .test_e2e_agent import code_of, post_sale
 from .tills import QR_LABEL, voucher_chain
 
@@ -48,7 +46,6 @@ def browser(till: Till) -> Iterator[Any]:
 def rewards_chain(chain: Chain, till: Till) -> None:
     """LOYAL with a catalog: a coffee voucher for everyone, a gift voucher for Gold only; the
     rules in force from the next second (never in the past); the member card on the reader."""
-    chain.post("/v1/programs", LOYAL)
     until = int(time.time()) + 90 * DAY
     chain.post("/v1/campaigns", {"id": "CAFE", "name": "Cà phê", "kind": "voucher",
                                  "face_value": 50_000, "valid_until": until})  # fmt: skip
@@ -64,17 +61,7 @@ def rewards_chain(chain: Chain, till: Till) -> None:
              "points": 50, "campaign": "GOLDV"},
         ],
     }  # fmt: skip
-    with httpx.Client(base_url=chain.server.url, headers=chain.admin, timeout=60) as http:
-        for _ in range(5):  # a loaded machine may take longer than the second ahead
-            start = int(time.time()) + 1
-            body = {**rules, "effective_from": start}
-            if http.post("/v1/loyalty/programs/LOYAL/rules", json=body).status_code == 201:
-                break
-        else:
-            raise AssertionError("the rules were never accepted")
-    while time.time() < start + 0.05:  # bounded: about a second
-        time.sleep(0.05)
-    till.reader.insert(EmulatedNtag(MEMBER_UID))
+    loyal_chain(chain, till, rules)
     with TestClient(till.counter_app(programs=PROGRAMS)) as counter:
         assert code_of(post_sale(counter, "sell", "0", program="LOYAL")) == "ok"
 
