@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from cardsvc.storage.schema import (
+from cardsvc.storage.backoffice_tables import (
     account_map,
     audit_log,
     backoffice_sessions,

@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import select
 
 from cardsvc.services import passwords
-from cardsvc.storage.schema import backoffice_sessions
+from cardsvc.storage.backoffice_tables import backoffice_sessions
 from tests.backoffice.office import PASSWORD, Browser, make_person
 from tests.ledger.world import World
 
